@@ -1,0 +1,1 @@
+"""Miaopi (秒批): instant approval of individual business registrations."""

@@ -1,0 +1,1 @@
+"""Clients and stubs for the external registries Miaopi consults."""

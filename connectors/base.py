@@ -1,0 +1,118 @@
+"""The typed interface of every registry Miaopi queries.
+
+Connectors return facts or raise :class:`RegistryUnavailable`; they never decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Registry(StrEnum):
+    MARKET = "market"
+    FOOD = "food"
+    REALESTATE = "realestate"
+
+
+class RegistryUnavailable(Exception):
+    """The registry did not answer usefully (timeout, outage, malformed answer)."""
+
+    def __init__(self, registry: Registry, reason: str) -> None:
+        super().__init__(f"{registry.value}: {reason}")
+        self.registry = registry
+        self.reason = reason
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class QueryPurpose(_Frozen):
+    """Why a registry is queried: the case it serves and the legal basis (不动产登记暂行条例 Art.28)."""
+
+    case_id: str
+    acting_system: str = "miaopi"
+    legal_basis: str
+
+
+class MarketQuery(_Frozen):
+    purpose: QueryPurpose
+    operator_id_number: str
+    authority_code: str
+    proposed_name: str | None = None
+
+
+class ExistingEntity(_Frozen):
+    credit_code: str
+    name: str | None
+    status: str  # 存续 / 吊销未注销 / 注销 / 经营异常
+
+
+class MarketFacts(_Frozen):
+    """Answer of the provincial market-supervision system and the shared credit platform."""
+
+    identical_name_exists: bool
+    similar_name_exists: bool
+    serious_dishonesty: bool
+    judgment_defaulter: bool
+    false_registration_banned_until: dt.date | None
+    impersonation_watch: bool
+    existing_entities: tuple[ExistingEntity, ...] = ()
+
+
+class FoodQuery(_Frozen):
+    purpose: QueryPurpose
+    operator_id_number: str
+
+
+class FoodPermit(_Frozen):
+    permit_number: str
+    kind: str  # 食品经营许可 / 药品经营许可 …
+    valid_until: dt.date
+
+
+class FoodFacts(_Frozen):
+    """Answer of the food-and-drug licensing platform about the operator."""
+
+    permits: tuple[FoodPermit, ...] = ()
+    prepackaged_filing_exists: bool = False
+
+
+class PropertyQuery(_Frozen):
+    purpose: QueryPurpose
+    certificate_number: str
+
+
+class Lease(_Frozen):
+    lessee_id_number: str
+    start: dt.date
+    end: dt.date
+
+
+class PropertyFacts(_Frozen):
+    """Answer of the real-estate register about one property certificate."""
+
+    found: bool
+    certificate_number: str
+    address: str | None = None
+    district_code: str | None = None
+    owner_id_numbers: tuple[str, ...] = ()
+    registered_use: str | None = None  # 住宅 / 商业 / 办公 / 工业 / 商住
+    sealed: bool = False
+    leases: tuple[Lease, ...] = ()
+
+
+class MarketSupervisionRegistry(Protocol):
+    async def lookup(self, query: MarketQuery) -> MarketFacts: ...
+
+
+class FoodDrugRegistry(Protocol):
+    async def lookup(self, query: FoodQuery) -> FoodFacts: ...
+
+
+class RealEstateRegistry(Protocol):
+    async def lookup(self, query: PropertyQuery) -> PropertyFacts: ...
