@@ -29,7 +29,8 @@ class Settings(BaseSettings):
         default=800.0, gt=0, description="one deadline for the three registry queries"
     )
     unavailable_registries: frozenset[str] = Field(
-        default=frozenset(), description="stub registries that act as down (market, food, realestate)"
+        default=frozenset(),
+        description="stub registries that act as down (market, food, realestate)",
     )
     fixed_today: dt.date | None = Field(
         default=None, description="fix the service clock to this date (tests, demos, replays)"

@@ -32,7 +32,10 @@ class _Frozen(BaseModel):
 
 
 class QueryPurpose(_Frozen):
-    """Why a registry is queried: the case it serves and the legal basis (不动产登记暂行条例 Art.28)."""
+    """Why a registry is queried: the case it serves and the legal basis.
+
+    Queries must state their purpose (不动产登记暂行条例 Art.28).
+    """
 
     case_id: str
     acting_system: str = "miaopi"

@@ -1,0 +1,112 @@
+"""The FastAPI app: settings, error handlers and the feature routers."""
+
+from __future__ import annotations
+
+import gc
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from approval.context import AppContext, build_context
+from approval.errors import ApprovalError
+from approval.intake.endpoints import router as intake_router
+from approval.licences.endpoints import router as licences_router
+from approval.problems import validation_errors
+from approval.settings import Settings, get_settings
+
+logger = logging.getLogger("miaopi")
+PROBLEM_JSON = "application/problem+json"
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    body = {
+        "type": f"urn:miaopi:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+
+
+async def _approval_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApprovalError)
+    return problem(exc.status, exc.code, exc.title, exc.detail, **exc.extra)
+
+
+async def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = [
+        {
+            "field": ".".join(str(p) for p in e["loc"] if p not in ("body", "header", "path")),
+            "code": e["type"],
+            "message": "内容不符合要求",
+        }
+        for e in exc.errors()
+    ]
+    return problem(422, "invalid_request", "请求内容不符合要求", "请按提示修改后重新提交", errors=errors)
+
+
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    titles = {404: "未找到", 405: "不支持该请求方法"}
+    title = titles.get(exc.status_code, "请求有误")
+    return problem(exc.status_code, f"http_{exc.status_code}", title, title)
+
+
+async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
+    logger.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
+    return problem(500, "internal_error", "服务内部错误", "服务暂时出现问题，请稍后重试；已提交的内容不会丢失")
+
+
+class EchoIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    number: int = Field(ge=0)
+    text: str = Field(max_length=20)
+
+
+def create_app(settings: Settings | None = None, context: AppContext | None = None) -> FastAPI:
+    """The app; ``context`` lets tests bring their own adapters (e.g. unavailable registries)."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.context = context or build_context(settings or get_settings())
+        gc.collect()
+        gc.freeze()  # the start-up heap never needs another full collection
+        try:
+            yield
+        finally:
+            app.state.context.close()
+
+    app = FastAPI(
+        title="Miaopi 秒批",
+        version="0.1.0",
+        description="个体工商户登记秒批：提交申请，当场得到决定与电子营业执照。",
+        lifespan=lifespan,
+    )
+    app.add_exception_handler(ApprovalError, _approval_error)
+    app.add_exception_handler(RequestValidationError, _request_validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)
+    app.include_router(intake_router)
+    app.include_router(licences_router)
+
+    @app.get("/healthz", tags=["operations"])
+    def healthz() -> dict[str, str]:
+        ruleset_version: str = app.state.context.ruleset.version
+        return {"status": "ok", "ruleset_version": ruleset_version}
+
+    @app.post("/v1/echo", tags=["operations"])
+    def echo(body: EchoIn) -> dict[str, Any]:
+        """A trivial endpoint: the baseline the submit path is benchmarked against."""
+        return {"number": body.number, "text": body.text}
+
+    return app

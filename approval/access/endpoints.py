@@ -1,0 +1,43 @@
+"""Who is calling: the API key in ``Authorization: Bearer …`` and the roles an endpoint allows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from approval.access.service import Principal, Role
+from approval.context import AppContext
+from approval.errors import Forbidden, Unauthenticated
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+ContextDep = Annotated[AppContext, Depends(get_context)]
+
+
+def get_principal(request: Request, context: ContextDep) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, secret = header.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated("请在 Authorization 请求头中以 Bearer 方式提供 API 密钥")
+    principal = context.keys.resolve(context.db.transaction, secret.strip())
+    if principal is None:
+        raise Unauthenticated("API 密钥无效或已停用")
+    return principal
+
+
+def allow(*roles: Role) -> Callable[[Principal], Principal]:
+    """A dependency admitting only these roles; every endpoint names its list explicitly."""
+    allowed = frozenset(roles)
+
+    def check(principal: Annotated[Principal, Depends(get_principal)]) -> Principal:
+        if principal.role not in allowed:
+            raise Forbidden(f"角色 {principal.role.value} 无权访问此接口")
+        return principal
+
+    return check

@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
+from sqlalchemy import Row, insert, select
+from sqlalchemy.engine import Connection
+
+from approval.database import api_keys
+
+ConnectionFactory = Callable[[], AbstractContextManager[Connection]]
+
+
+def insert_key(
+    conn: Connection,
+    key_id: str,
+    key_hash: str,
+    role: str,
+    subject: str | None,
+    label: str | None,
+    now: dt.datetime,
+) -> None:
+    conn.execute(
+        insert(api_keys).values(
+            id=key_id, key_hash=key_hash, role=role, subject=subject, label=label, created_at=now
+        )
+    )
+
+
+def find_active_key(conn: Connection, key_hash: str) -> Row[tuple[str, str, str | None]] | None:
+    return conn.execute(
+        select(api_keys.c.id, api_keys.c.role, api_keys.c.subject).where(
+            api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None)
+        )
+    ).first()

@@ -1,0 +1,77 @@
+"""The ``miaopi`` command: serve, and manage API keys."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from approval.settings import get_settings
+
+app = typer.Typer(help="Miaopi 秒批 — instant approval of individual business registrations.")
+keys_app = typer.Typer(help="API keys.")
+app.add_typer(keys_app, name="keys")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address")] = None,
+    port: Annotated[int | None, typer.Option(help="port")] = None,
+) -> None:
+    """Bring the schema up to date and serve the API (uvicorn)."""
+    import uvicorn
+
+    from approval.migrate import upgrade_to_head
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    uvicorn.run(
+        "api:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        access_log=False,
+        log_level="info",
+    )
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database schema up to date (alembic upgrade head)."""
+    from approval.migrate import upgrade_to_head
+
+    upgrade_to_head(get_settings().database_url)
+    typer.echo("schema is up to date")
+
+
+@keys_app.command("create")
+def create_key(
+    role: Annotated[str, typer.Option(help="terminal, mobile, staff, rule_admin or supervisor")],
+    subject: Annotated[
+        str | None, typer.Option(help="the applicant's ID number (mobile keys only)")
+    ] = None,
+    label: Annotated[str | None, typer.Option(help="a note, e.g. the terminal's location")] = None,
+) -> None:
+    """Create an API key and print it (it is shown only once)."""
+    from approval.access.service import create_key as create
+    from approval.clock import clock_for
+    from approval.database import Database
+    from approval.errors import ApprovalError
+    from approval.migrate import upgrade_to_head
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        with db.transaction() as conn:
+            secret = create(conn, role, subject, label, clock_for(settings.fixed_today).now())
+    except ApprovalError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        db.dispose()
+    typer.echo(secret)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,65 @@
+"""The composition root: settings in, every adapter wired, nothing framework-specific."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from approval.access.service import KeyCache
+from approval.catalog.scope import load_scope_catalog
+from approval.clock import Clock, clock_for
+from approval.database import Database
+from approval.decisions.facts import ReferenceData
+from approval.decisions.registries import Registries
+from approval.engine.ruleset import Ruleset
+from approval.licences.signing import LicenceSigner
+from approval.names.analysis import load_name_lexicon
+from approval.settings import Settings
+from connectors.stub import build_stub_registries
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    db: Database
+    clock: Clock
+    ruleset: Ruleset
+    reference: ReferenceData
+    registries: Registries
+    signer: LicenceSigner
+    keys: KeyCache
+
+    def close(self) -> None:
+        self.ruleset.close()
+        self.db.dispose()
+
+
+def load_reference_data(settings: Settings) -> ReferenceData:
+    return ReferenceData(
+        scope=load_scope_catalog(settings.rules_dir / "catalog" / "scope.yaml"),
+        names=load_name_lexicon(settings.rules_dir / "words"),
+    )
+
+
+def build_context(settings: Settings, registries: Registries | None = None) -> AppContext:
+    """Load rules and reference data (refusing any malformed file) and wire the adapters."""
+    if registries is None:
+        stubs = build_stub_registries(
+            settings.registry_data_dir,
+            latency_ms=settings.registry_latency_ms,
+            unavailable=settings.unavailable_registries,
+        )
+        registries = Registries(market=stubs.market, food=stubs.food, realestate=stubs.realestate)
+    if settings.signing_key_pem is not None:
+        signer = LicenceSigner.from_pem(settings.signing_key_pem.get_secret_value().encode())
+    else:
+        signer = LicenceSigner.load_or_create(settings.signing_key_path)
+    return AppContext(
+        settings=settings,
+        db=Database(settings.database_url),
+        clock=clock_for(settings.fixed_today),
+        ruleset=Ruleset.load(settings.rules_dir),
+        reference=load_reference_data(settings),
+        registries=registries,
+        signer=signer,
+        keys=KeyCache(),
+    )

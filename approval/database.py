@@ -1,0 +1,168 @@
+"""Tables (SQLAlchemy Core) and the database handle.
+
+Repositories write SQL with Core on one connection per transaction: on SQLite the whole write
+happens as one short synchronous block, which is what keeps the submit path fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Connection
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TS = DateTime(timezone=True)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("key_hash", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("subject", String(32), nullable=True),
+    Column("label", String(100), nullable=True),
+    Column("created_at", TS, nullable=False),
+    Column("revoked_at", TS, nullable=True),
+)
+
+applications = Table(
+    "applications",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("key_id", String(32), ForeignKey("api_keys.id"), nullable=False),
+    Column("idempotency_key", String(128), nullable=True),
+    Column("request_hash", String(64), nullable=False),
+    Column("status", String(24), nullable=False),
+    Column("operator_id_number", String(32), nullable=False),
+    Column("authority_code", String(6), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("facts", JSON, nullable=True),
+    Column("ruleset_version", String(64), nullable=True),
+    Column("outcome", String(32), nullable=True),
+    Column("reasons", JSON, nullable=False),
+    Column("conditions", JSON, nullable=False),
+    Column("decided_at", TS, nullable=True),
+    Column("response", JSON, nullable=True),
+    UniqueConstraint("key_id", "idempotency_key", name="uq_applications_idempotency"),
+    Index("ix_applications_operator", "operator_id_number", "created_at"),
+    Index("ix_applications_status", "status"),
+)
+
+registry_answers = Table(
+    "registry_answers",
+    metadata,
+    Column("application_id", String(32), ForeignKey("applications.id"), primary_key=True),
+    Column("registry", String(16), primary_key=True),
+    Column("available", Boolean, nullable=False),
+    Column("answer", JSON, nullable=True),
+    Column("detail", String(200), nullable=True),
+    Column("latency_ms", Integer, nullable=False),
+    Column("fetched_at", TS, nullable=False),
+)
+
+application_events = Table(
+    "application_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("application_id", String(32), ForeignKey("applications.id"), nullable=False),
+    Column("at", TS, nullable=False),
+    Column("kind", String(32), nullable=False),
+    Column("detail", JSON, nullable=False),
+    Index("ix_application_events_application", "application_id", "id"),
+)
+
+licences = Table(
+    "licences",
+    metadata,
+    Column("credit_code", String(18), primary_key=True),
+    Column(
+        "application_id", String(32), ForeignKey("applications.id"), nullable=False, unique=True
+    ),
+    Column("licence_id", String(32), nullable=False, unique=True),
+    Column("issued_on", Date, nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("key_id", String(16), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", TS, nullable=False),
+)
+
+credit_code_counters = Table(
+    "credit_code_counters",
+    metadata,
+    Column("authority_code", String(6), primary_key=True),
+    Column("next_serial", Integer, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(32), nullable=False),
+    Column("aggregate_id", String(32), nullable=False),
+    Column("payload", JSON, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("delivered_at", TS, nullable=True),
+    Index("ix_outbox_pending", "delivered_at", "id"),
+)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+class Database:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        if self.is_sqlite:
+            self.engine: Engine = create_engine(url, pool_size=1, max_overflow=4)
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+        else:
+            self.engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Connection]:
+        """One unit of work: committed when the block ends, rolled back if it raises."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,1 @@
+"""From registry answers and the application to a decision with every reason."""

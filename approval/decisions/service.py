@@ -1,0 +1,67 @@
+"""The decision: the strongest outcome among the rules that fired, with every reason kept."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from approval.engine.language import Outcome, Rule
+from approval.engine.ruleset import OUTCOME_STRENGTH, Ruleset
+
+
+class Verdict(StrEnum):
+    APPROVE = "approve"
+    APPROVE_WITH_CONDITIONS = "approve_with_conditions"
+    MANUAL_REVIEW = "manual_review"
+    REJECT = "reject"
+
+
+UNAVAILABLE_REASON = {
+    "rule_id": "R46-DATA-UNAVAILABLE",
+    "code": "REGISTRY_UNAVAILABLE",
+    "outcome": "pending",
+    "text": "部分登记系统暂时未能答复，申请已进入待核验，系统将自动重新核验，无需重复提交。",
+    "basis": "《市场主体登记管理条例》第十九条",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    verdict: Verdict
+    fired: tuple[Rule, ...]
+    ruleset_version: str
+
+    @property
+    def approved(self) -> bool:
+        return self.verdict in (Verdict.APPROVE, Verdict.APPROVE_WITH_CONDITIONS)
+
+    def reasons(self) -> list[dict[str, str]]:
+        ordered = sorted(self.fired, key=lambda r: -OUTCOME_STRENGTH[r.outcome])
+        return [
+            {
+                "rule_id": rule.id,
+                "code": rule.reason.code,
+                "outcome": rule.outcome.value,
+                "text": rule.reason.text,
+                "basis": rule.reason.basis,
+            }
+            for rule in ordered
+        ]
+
+
+_VERDICT = {
+    Outcome.REJECT: Verdict.REJECT,
+    Outcome.MANUAL_REVIEW: Verdict.MANUAL_REVIEW,
+    Outcome.APPROVE_WITH_CONDITIONS: Verdict.APPROVE_WITH_CONDITIONS,
+}
+
+
+def decide(ruleset: Ruleset, facts: dict[str, Any]) -> Decision:
+    """Evaluate the facts; reject > manual_review > approve_with_conditions > approve."""
+    fired = ruleset.fired(facts)
+    deciding = [r.outcome for r in fired if r.outcome in _VERDICT]
+    verdict = (
+        _VERDICT[max(deciding, key=OUTCOME_STRENGTH.__getitem__)] if deciding else Verdict.APPROVE
+    )
+    return Decision(verdict, tuple(fired), ruleset.version)

@@ -1,0 +1,328 @@
+"""The rule language registry staff write: parsed and checked before anything runs.
+
+A rule file is YAML::
+
+    rules:
+      - id: R08-UNDER-16
+        title: 经营者未满16周岁
+        when:
+          - operator.age < 16
+        outcome: reject
+        reason:
+          code: OPERATOR_UNDER_16
+          text: 经营者未满16周岁，不能登记为个体工商户。
+          basis: 《民法典》第十七条、第十八条
+
+``when`` lists conditions that must all hold; an item may also be ``any: [...]`` or
+``all: [...]``. A condition is ``FACT OPERATOR VALUE`` with the operators
+``== != < <= > >= in not in``; values are numbers, ``true``/``false``, "quoted text" or a
+``[list]`` of those for ``in``.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from approval.engine.facts import FACTS, FactSpec, FactType
+
+
+class Outcome(StrEnum):
+    REJECT = "reject"
+    MANUAL_REVIEW = "manual_review"
+    APPROVE_WITH_CONDITIONS = "approve_with_conditions"
+    FLAG = "flag"
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    file: str
+    line: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    location: Location
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.location}: {self.message}"
+
+
+class RuleFileError(Exception):
+    """One or more rule files are refused; nothing of them is loaded."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(str(p) for p in problems))
+
+
+@dataclass(frozen=True, slots=True)
+class Condition:
+    fact: str
+    operator: str
+    value: Any
+    source: str
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    kind: str  # "all" | "any"
+    items: tuple[Condition | Group, ...]
+    location: Location
+
+
+@dataclass(frozen=True, slots=True)
+class Reason:
+    code: str
+    text: str
+    basis: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    id: str
+    title: str
+    when: Group
+    outcome: Outcome
+    reason: Reason
+    location: Location
+
+
+@dataclass
+class _Collector:
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, location: Location, message: str) -> None:
+        self.problems.append(Problem(location, message))
+
+
+_CONDITION = re.compile(
+    r"^\s*(?P<fact>[A-Za-z_][\w.]*)\s*(?P<op>==|!=|<=|>=|<|>|not\s+in\b|in\b)\s*(?P<value>.+?)\s*$"
+)
+_ORDERING = {"<", "<=", ">", ">="}
+RULE_KEYS = {"id", "title", "when", "outcome", "reason"}
+REASON_KEYS = {"code", "text", "basis"}
+
+
+def _loc(file: str, node: yaml.Node) -> Location:
+    return Location(file, node.start_mark.line + 1, node.start_mark.column + 1)
+
+
+def _suggest(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _scalar(node: yaml.Node) -> str | None:
+    return node.value if isinstance(node, yaml.ScalarNode) else None
+
+
+def _mapping(node: yaml.Node) -> dict[str, yaml.Node] | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return {str(k.value): v for k, v in node.value}
+
+
+def _parse_value(text: str) -> Any:
+    return json.loads(text)
+
+
+def _check_type(spec: FactSpec, op: str, value: Any) -> str | None:
+    values = value if op in ("in", "not in") else [value]
+    if op in ("in", "not in") and (not isinstance(value, list) or not value):
+        return f"'{op}' needs a non-empty [list] of values"
+    if op in _ORDERING and spec.type not in (FactType.INT, FactType.NUMBER):
+        return f"'{op}' compares numbers, but {spec.name} is {spec.type.value}"
+    for item in values:
+        match spec.type:
+            case FactType.BOOL:
+                ok = isinstance(item, bool)
+            case FactType.INT:
+                ok = isinstance(item, int) and not isinstance(item, bool)
+            case FactType.NUMBER:
+                ok = isinstance(item, int | float) and not isinstance(item, bool)
+            case FactType.TEXT:
+                ok = isinstance(item, str)
+            case FactType.ENUM:
+                if isinstance(item, str) and item not in spec.choices:
+                    return (
+                        f"{spec.name} is never {item!r}; it is one of {', '.join(spec.choices)}"
+                        + _suggest(item, list(spec.choices))
+                    )
+                ok = isinstance(item, str)
+        if not ok:
+            return f"{spec.name} is {spec.type.value}, but is compared with {json.dumps(item, ensure_ascii=False)}"
+    return None
+
+
+def _parse_condition(text: str, location: Location, out: _Collector) -> Condition | None:
+    match = _CONDITION.match(text)
+    if not match:
+        out.add(location, f"cannot read condition {text!r}; write it as: fact operator value")
+        return None
+    fact, op, raw = match["fact"], " ".join(match["op"].split()), match["value"]
+    spec = FACTS.get(fact)
+    if spec is None:
+        out.add(location, f"unknown fact '{fact}'" + _suggest(fact, list(FACTS)))
+        return None
+    try:
+        value = _parse_value(raw)
+    except json.JSONDecodeError:
+        hint = f'; text values are quoted, e.g. "{raw}"' if raw.isidentifier() else ""
+        out.add(location, f"cannot read value {raw!r}{hint}")
+        return None
+    problem = _check_type(spec, op, value)
+    if problem:
+        out.add(location, problem)
+        return None
+    return Condition(fact, op, value, text.strip(), location)
+
+
+def _parse_group(kind: str, node: yaml.Node, file: str, out: _Collector) -> Group | None:
+    location = _loc(file, node)
+    if not isinstance(node, yaml.SequenceNode) or not node.value:
+        out.add(location, f"'{kind}' needs a non-empty list of conditions")
+        return None
+    items: list[Condition | Group] = []
+    for item in node.value:
+        text = _scalar(item)
+        mapping = _mapping(item)
+        if text is not None:
+            cond = _parse_condition(text, _loc(file, item), out)
+            if cond:
+                items.append(cond)
+        elif mapping is not None and len(mapping) == 1 and next(iter(mapping)) in ("all", "any"):
+            sub_kind, sub_node = next(iter(mapping.items()))
+            group = _parse_group(sub_kind, sub_node, file, out)
+            if group:
+                items.append(group)
+        else:
+            out.add(_loc(file, item), "a condition is text like 'operator.age < 16', or any:/all:")
+    return Group(kind, tuple(items), location) if len(items) == len(node.value) else None
+
+
+def _parse_rule(node: yaml.Node, file: str, out: _Collector) -> Rule | None:
+    location = _loc(file, node)
+    fields = _mapping(node)
+    if fields is None:
+        out.add(location, "a rule is a mapping with id, title, when, outcome and reason")
+        return None
+    before = len(out.problems)
+    for key in fields.keys() - RULE_KEYS:
+        out.add(_loc(file, fields[key]), f"unknown key '{key}'" + _suggest(key, sorted(RULE_KEYS)))
+    for key in sorted(RULE_KEYS - fields.keys()):
+        out.add(location, f"rule is missing '{key}'")
+    rule_id = _scalar(fields["id"]) if "id" in fields else None
+    title = _scalar(fields["title"]) if "title" in fields else None
+    if "id" in fields and not (rule_id and re.fullmatch(r"[A-Z][A-Z0-9-]{1,63}", rule_id)):
+        out.add(_loc(file, fields["id"]), "id is capitals, digits and dashes, e.g. R08-UNDER-16")
+    if "title" in fields and not title:
+        out.add(_loc(file, fields["title"]), "title must be text")
+    outcome: Outcome | None = None
+    if "outcome" in fields:
+        raw = _scalar(fields["outcome"]) or ""
+        try:
+            outcome = Outcome(raw)
+        except ValueError:
+            choices = [o.value for o in Outcome]
+            out.add(
+                _loc(file, fields["outcome"]),
+                f"unknown outcome '{raw}' (one of {', '.join(choices)})" + _suggest(raw, choices),
+            )
+    reason: Reason | None = None
+    if "reason" in fields:
+        reason_fields = _mapping(fields["reason"])
+        if reason_fields is None:
+            out.add(_loc(file, fields["reason"]), "reason needs code, text and basis")
+        else:
+            for key in sorted(REASON_KEYS - reason_fields.keys()):
+                out.add(_loc(file, fields["reason"]), f"reason is missing '{key}'")
+            for key in reason_fields.keys() - REASON_KEYS:
+                out.add(_loc(file, reason_fields[key]), f"unknown reason key '{key}'")
+            parts = {k: _scalar(v) for k, v in reason_fields.items()}
+            for key in REASON_KEYS & parts.keys():
+                if not parts[key]:
+                    out.add(_loc(file, reason_fields[key]), f"reason {key} must be non-empty text")
+            if all(parts.get(k) for k in REASON_KEYS):
+                code = str(parts["code"])
+                if not re.fullmatch(r"[A-Z][A-Z0-9_]{1,63}", code):
+                    out.add(_loc(file, reason_fields["code"]), "reason code is like AGE_UNDER_16")
+                reason = Reason(code, str(parts["text"]), str(parts["basis"]))
+    when = _parse_group("all", fields["when"], file, out) if "when" in fields else None
+    if len(out.problems) > before or not (rule_id and title and when and outcome and reason):
+        return None
+    return Rule(rule_id, title, when, outcome, reason, location)
+
+
+def parse_rule_file(path: Path, display_name: str | None = None) -> list[Rule]:
+    """Parse one rule file; raise RuleFileError with every problem found."""
+    file = display_name or path.name
+    out = _Collector()
+    try:
+        root = yaml.compose(path.read_text(encoding="utf-8"))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise RuleFileError(
+            [Problem(Location(file, line, col), f"YAML syntax: {exc.problem or exc}")]
+        ) from None
+    except UnicodeDecodeError:
+        raise RuleFileError([Problem(Location(file, 1, 1), "not UTF-8 text")]) from None
+    top = _mapping(root) if root is not None else None
+    if top is None or "rules" not in top or not isinstance(top["rules"], yaml.SequenceNode):
+        raise RuleFileError(
+            [Problem(Location(file, 1, 1), "a rule file holds 'rules:' and a list")]
+        )
+    for key in top.keys() - {"rules"}:
+        out.add(_loc(file, top[key]), f"unknown top-level key '{key}'")
+    rules = [r for node in top["rules"].value if (r := _parse_rule(node, file, out))]
+    if out.problems:
+        raise RuleFileError(out.problems)
+    return rules
+
+
+def parse_rules_dir(rules_dir: Path) -> list[Rule]:
+    """Every ``*.yaml`` directly in the folder, all or nothing, ids unique across files."""
+    problems: list[Problem] = []
+    rules: list[Rule] = []
+    files = sorted(rules_dir.glob("*.yaml"))
+    if not files:
+        raise RuleFileError([Problem(Location(str(rules_dir), 1, 1), "no rule files (*.yaml)")])
+    for path in files:
+        try:
+            rules.extend(parse_rule_file(path, f"{rules_dir.name}/{path.name}"))
+        except RuleFileError as exc:
+            problems.extend(exc.problems)
+    seen: dict[str, Rule] = {}
+    for rule in rules:
+        if rule.id in seen:
+            problems.append(
+                Problem(
+                    rule.location,
+                    f"duplicate rule id {rule.id} (first at {seen[rule.id].location})",
+                )
+            )
+        seen.setdefault(rule.id, rule)
+    if problems:
+        raise RuleFileError(problems)
+    return rules
+
+
+def conditions_of(group: Group) -> list[Condition]:
+    found: list[Condition] = []
+    for item in group.items:
+        found.extend(conditions_of(item) if isinstance(item, Group) else [item])
+    return found

@@ -1,0 +1,71 @@
+"""Business errors: one class per problem, each with its HTTP status and a stable code.
+
+Rendered as RFC 9457 problem+json by the API; messages are zh-CN for applicants.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+
+class ApprovalError(Exception):
+    status: ClassVar[int] = 400
+    code: ClassVar[str] = "bad_request"
+    title: ClassVar[str] = "请求有误"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        self.detail = detail or self.title
+        self.extra = extra
+        super().__init__(self.detail)
+
+
+class Unauthenticated(ApprovalError):
+    status = 401
+    code = "unauthenticated"
+    title = "缺少或无效的 API 密钥"
+
+
+class Forbidden(ApprovalError):
+    status = 403
+    code = "forbidden"
+    title = "当前密钥无权执行此操作"
+
+
+class NotFound(ApprovalError):
+    status = 404
+    code = "not_found"
+    title = "未找到"
+
+
+class ApplicationNotFound(NotFound):
+    code = "application_not_found"
+    title = "未找到该申请"
+
+
+class LicenceNotFound(NotFound):
+    code = "licence_not_found"
+    title = "未找到该营业执照"
+
+
+class IdempotencyKeyRequired(ApprovalError):
+    status = 428
+    code = "idempotency_key_required"
+    title = "请在 Idempotency-Key 请求头中提供本次提交的唯一编号"
+
+
+class IdempotencyKeyReused(ApprovalError):
+    status = 409
+    code = "idempotency_key_reused"
+    title = "该 Idempotency-Key 已用于内容不同的另一次提交"
+
+
+class InvalidApplication(ApprovalError):
+    status = 422
+    code = "invalid_application"
+    title = "申请内容不符合要求，请按提示修改后重新提交"
+
+
+class UnknownRole(ApprovalError):
+    status = 422
+    code = "unknown_role"
+    title = "未知的角色"

@@ -1,0 +1,1 @@
+"""Intake: one window for every channel; validate, store, decide."""

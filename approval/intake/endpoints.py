@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import JSONResponse
+
+from approval.access.endpoints import ContextDep, allow
+from approval.access.service import Principal, Role
+from approval.intake import service
+from approval.intake.schemas import ApplicationCreate, ApplicationRead
+
+router = APIRouter(prefix="/v1/applications", tags=["applications"])
+
+SUBMITTERS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
+READERS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ApplicationRead,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": ApplicationCreate.model_json_schema()}},
+        }
+    },
+)
+async def submit_application(
+    request: Request,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*SUBMITTERS))],
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> Any:
+    """Submit a registration; the decision (and licence) comes back in the same response."""
+    status, body = await service.submit(context, principal, await request.body(), idempotency_key)
+    return JSONResponse(body, status_code=status)
+
+
+@router.get("/{application_id}", response_model=ApplicationRead)
+def read_application(
+    application_id: str,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*READERS))],
+) -> Any:
+    with context.db.transaction() as conn:
+        body = service.read_application(
+            conn, principal, application_id, context.settings.public_base_url
+        )
+    return JSONResponse(body)

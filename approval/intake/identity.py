@@ -1,0 +1,78 @@
+"""Identity document numbers: what stdnum checks, and what it lacks."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric
+
+# HK/Macau/Taiwan residence permits use the resident-ID layout with these address codes.
+PERMIT_PREFIXES = {
+    "hk_macau_residence_permit": ("810000", "820000"),
+    "taiwan_residence_permit": ("830000",),
+}
+FOREIGN_TYPES = {"foreign_permanent_residence", "passport"}
+
+
+class IdNumberInvalid(ValueError):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class IdNumberCheck:
+    number: str
+    birth_date: dt.date | None
+    division_known: bool
+    is_foreign: bool
+
+    def age_on(self, today: dt.date) -> int:
+        if self.birth_date is None:
+            return 0
+        born = self.birth_date
+        return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def check_id_number(id_type: str, raw: str, today: dt.date) -> IdNumberCheck:
+    """Check an 18-character resident-ID-style number; raise IdNumberInvalid with a zh-CN message.
+
+    A district code that stdnum says did not exist in the birth year is *not* an error: the code
+    is the one in force when the number was issued, so many genuine adults hold such numbers.
+    """
+    if id_type in FOREIGN_TYPES:
+        if not (5 <= len(raw) <= 20 and raw.isalnum() and raw.isascii()):
+            raise IdNumberInvalid("foreign_document_invalid", "外国人证件号码应为5至20位字母或数字")
+        return IdNumberCheck(raw.upper(), None, False, True)
+    number = ric.compact(raw)
+    if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
+        raise IdNumberInvalid("id_number_format", "证件号码应为18位：17位数字加1位数字或X")
+    if ric.calc_check_digit(number) != number[17]:
+        raise IdNumberInvalid("id_number_checksum", "证件号码校验位不正确，请核对后重新输入")
+    try:
+        birth_date = ric.get_birth_date(number)
+    except stdnum_errors.ValidationError:
+        raise IdNumberInvalid("id_birth_date_invalid", "证件号码中的出生日期不是有效日期") from None
+    if birth_date > today:
+        raise IdNumberInvalid("id_birth_date_future", "证件号码中的出生日期晚于今天，请核对")
+    prefixes = PERMIT_PREFIXES.get(id_type)
+    if prefixes and not number.startswith(prefixes):
+        raise IdNumberInvalid("id_type_mismatch", "居住证号码应以 810000、820000 或 830000 开头")
+    try:
+        ric.get_birth_place(number)
+        division_known = True
+    except stdnum_errors.ValidationError:
+        division_known = False
+    is_foreign = id_type in FOREIGN_TYPES or number.startswith("9")
+    return IdNumberCheck(number, birth_date, division_known, is_foreign)
+
+
+def mask_id_number(number: str) -> str:
+    return number[:6] + "*" * max(len(number) - 10, 0) + number[-4:] if len(number) > 10 else "****"
+
+
+def mask_phone(number: str) -> str:
+    return number[:3] + "****" + number[-4:] if len(number) >= 8 else "****"

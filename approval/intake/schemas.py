@@ -1,0 +1,174 @@
+"""What a terminal or the mobile app posts, and what it gets back."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
+
+
+def _no_control_characters(value: str) -> str:
+    if _CONTROL.search(value):
+        raise ValueError("不能包含控制字符或不可见字符")
+    return unicodedata.normalize("NFC", value)
+
+
+def _text(min_length: int, max_length: int) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+_clean = AfterValidator(_no_control_characters)
+PersonName = Annotated[str, _text(2, 30), _clean]
+BusinessName = Annotated[str, _text(2, 30), _clean]
+Address = Annotated[str, _text(4, 120), _clean]
+DocumentNumber = Annotated[str, _text(5, 20), _clean]
+CertificateNumber = Annotated[str, _text(6, 60), _clean]
+Mobile = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
+DistrictCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
+ScopeCode = Annotated[str, _text(1, 16), _clean]
+IdType = Literal[
+    "resident_id",
+    "hk_macau_residence_permit",
+    "taiwan_residence_permit",
+    "foreign_permanent_residence",
+    "passport",
+]
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OperatorIn(_Input):
+    name: PersonName = Field(description="经营者姓名")
+    id_type: IdType = Field(default="resident_id", description="证件类型")
+    id_number: DocumentNumber = Field(description="证件号码")
+    residence: Address = Field(description="经营者住所")
+    mobile: Mobile = Field(description="经营者手机号")
+
+
+class IdentityEvidence(_Input):
+    face_match_score: float = Field(ge=0, le=1, description="终端或 App 的人脸比对得分（0–1）")
+    liveness_passed: bool = Field(description="活体检测是否通过")
+
+
+class FamilyMember(_Input):
+    name: PersonName = Field(description="家庭成员姓名")
+    id_number: DocumentNumber = Field(description="家庭成员身份证号码")
+
+
+class PremisesIn(_Input):
+    kind: Literal["physical", "online"] = Field(default="physical", description="实体场所或网店")
+    address: Address = Field(description="经营场所（或网店经营者的住所）地址")
+    district_code: DistrictCode = Field(description="经营场所所在区县的行政区划代码")
+    property_certificate_number: CertificateNumber | None = Field(
+        default=None, description="不动产权证号（实体场所必填）"
+    )
+    shop_url: Annotated[str, StringConstraints(max_length=200, pattern=r"^https://\S+$")] | None = (
+        Field(default=None, description="网店地址（网店必填）")
+    )
+
+    @model_validator(mode="after")
+    def _kind_needs_its_fields(self) -> PremisesIn:
+        if self.kind == "physical" and not self.property_certificate_number:
+            raise ValueError("实体经营场所须填写不动产权证号")
+        if self.kind == "online" and not self.shop_url:
+            raise ValueError("以网店作为经营场所须填写网店地址")
+        return self
+
+
+class ContactIn(_Input):
+    name: PersonName = Field(description="联络员姓名")
+    mobile: Mobile = Field(description="联络员手机号")
+
+
+class Commitments(_Input):
+    truthfulness: bool = Field(description="承诺所填信息真实有效")
+    no_trading_before_permit: bool = Field(
+        default=False, description="承诺取得许可前不从事需许可的经营活动"
+    )
+    residential_use_consent: bool = Field(
+        default=False, description="住宅作经营场所：承诺已征得有利害关系业主同意"
+    )
+    e_commerce: bool = Field(default=False, description="网店经营：承诺仅通过互联网经营")
+
+
+class ApplicationCreate(_Input):
+    """个体工商户设立登记申请."""
+
+    operator: OperatorIn
+    identity_evidence: IdentityEvidence
+    organisation_form: Literal["individual", "family"] = Field(description="组成形式")
+    family_members: list[FamilyMember] = Field(default_factory=list, max_length=10)
+    name: BusinessName | None = Field(default=None, description="名称（可不使用名称）")
+    premises: PremisesIn
+    scope: list[ScopeCode] = Field(min_length=1, max_length=20, description="经营范围目录编码")
+    capital_yuan: int = Field(ge=0, le=10_000_000_000, description="资金数额（元）")
+    employees: int = Field(ge=0, le=10_000, description="从业人数")
+    contact: ContactIn
+    commitments: Commitments
+
+    @model_validator(mode="after")
+    def _family_form_needs_members(self) -> ApplicationCreate:
+        if self.organisation_form == "family" and not self.family_members:
+            raise ValueError("家庭经营须填写参加经营的家庭成员")
+        if self.organisation_form == "individual" and self.family_members:
+            raise ValueError("个人经营不填写家庭成员")
+        if len(set(self.scope)) != len(self.scope):
+            raise ValueError("经营范围条目重复")
+        return self
+
+
+class ReasonOut(BaseModel):
+    rule_id: str = Field(description="规则编号")
+    code: str = Field(description="稳定的原因代码")
+    outcome: str = Field(
+        description="reject / manual_review / approve_with_conditions / flag / pending"
+    )
+    text: str = Field(description="原因（中文）")
+    basis: str = Field(description="法律依据")
+
+
+class EventOut(BaseModel):
+    at: dt.datetime
+    kind: str
+    detail: dict[str, Any]
+
+
+class LicenceLinks(BaseModel):
+    credit_code: str = Field(description="统一社会信用代码")
+    json_url: str = Field(alias="json", description="签名的电子营业执照（JSON）")
+    pdf_url: str = Field(alias="pdf", description="可打印的营业执照（PDF）")
+    verify_url: str = Field(alias="verify", description="公开验证地址（二维码指向此处）")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ApplicationRead(BaseModel):
+    id: str
+    status: str = Field(description="received / pending_verification / decided / issued")
+    decision: str | None = Field(
+        description="approve / approve_with_conditions / reject / manual_review"
+    )
+    reasons: list[ReasonOut] = Field(description="全部原因，一次性告知")
+    conditions: list[str] = Field(description="附条件批准时须履行的条件")
+    ruleset_version: str | None
+    channel: str
+    operator_name: str
+    operator_id_number: str = Field(description="证件号码（非本人或工作人员时脱敏）")
+    created_at: dt.datetime
+    decided_at: dt.datetime | None
+    licence: LicenceLinks | None
+    timeline: list[EventOut]

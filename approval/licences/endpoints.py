@@ -1,0 +1,99 @@
+from __future__ import annotations
+
+import html
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from approval.access.endpoints import ContextDep, allow
+from approval.access.service import Principal, Role
+from approval.errors import LicenceNotFound
+from approval.intake import repository as intake_repository
+from approval.intake.service import may_read
+from approval.licences.pdf import render_licence_pdf
+from approval.licences.service import load_licence, verification
+
+router = APIRouter(tags=["licences"])
+
+HOLDERS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
+
+
+def _licence_for(context: ContextDep, principal: Principal, credit_code: str) -> Any:
+    with context.db.transaction() as conn:
+        signed, status, application_id = load_licence(conn, credit_code)
+        application = intake_repository.get_application(conn, application_id)
+    if application is None or not may_read(
+        principal, application.key_id, application.operator_id_number
+    ):
+        raise LicenceNotFound()
+    return signed, status
+
+
+@router.get("/v1/licences/{credit_code}")
+def licence_json(
+    credit_code: str,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*HOLDERS))],
+) -> Any:
+    """The signed electronic licence: the document, its Ed25519 signature and key id."""
+    signed, status = _licence_for(context, principal, credit_code)
+    return JSONResponse({**signed.model_dump(mode="json"), "status": status})
+
+
+@router.get("/v1/licences/{credit_code}/pdf", response_class=Response)
+def licence_pdf(
+    credit_code: str,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*HOLDERS))],
+) -> Response:
+    """The printable licence with the verification QR code."""
+    signed, _ = _licence_for(context, principal, credit_code)
+    settings = context.settings
+    pdf = render_licence_pdf(
+        signed,
+        f"{settings.public_base_url}/v1/verify/{signed.document.credit_code}",
+        settings.licence_font_path,
+    )
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{signed.document.credit_code}.pdf"'},
+    )
+
+
+@router.get("/v1/licence-signing-key")
+def signing_key(context: ContextDep) -> dict[str, str]:
+    """The public key that verifies every licence signature (public)."""
+    return {
+        "algorithm": "Ed25519",
+        "key_id": context.signer.key_id,
+        "public_key_pem": context.signer.public_key_pem(),
+    }
+
+
+@router.get("/v1/verify/{credit_code}")
+def verify(credit_code: str, request: Request, context: ContextDep) -> Response:
+    """Is this licence genuine and current? Public; a browser (the QR code) gets a page."""
+    with context.db.transaction() as conn:
+        result = verification(conn, credit_code, context.signer.public_key_pem())
+    if "text/html" not in request.headers.get("accept", ""):
+        return JSONResponse(result)
+    verdict = "有效" if result["current"] else ("已撤销" if result["genuine"] else "验证失败")
+    rows = "".join(
+        f"<tr><th>{html.escape(label)}</th><td>{html.escape(str(result[key]))}</td></tr>"
+        for label, key in (
+            ("统一社会信用代码", "credit_code"),
+            ("名称", "name"),
+            ("经营者", "operator_name"),
+            ("组成形式", "organisation_form"),
+            ("注册日期", "issue_date"),
+            ("登记机关", "authority_name"),
+        )
+    )
+    page = (
+        '<!doctype html><html lang="zh-CN"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>营业执照验证</title><h1>营业执照验证：{verdict}</h1><table>{rows}</table></html>"
+    )
+    return HTMLResponse(page)

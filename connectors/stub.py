@@ -1,0 +1,296 @@
+"""In-process stub registries answering from the synthetic seed files (:mod:`connectors.world`).
+
+They behave like the real registries towards their callers: each answer takes ``latency_ms``,
+an unavailable stub raises :class:`RegistryUnavailable` after that delay, and ``error_rate``
+injects seeded intermittent failures. The seed folder is loaded once per process and shared.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import json
+import random
+import unicodedata
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from connectors.base import (
+    ExistingEntity,
+    FoodDrugRegistry,
+    FoodFacts,
+    FoodPermit,
+    FoodQuery,
+    MarketFacts,
+    MarketQuery,
+    MarketSupervisionRegistry,
+    PropertyFacts,
+    PropertyQuery,
+    RealEstateRegistry,
+    Registry,
+    RegistryUnavailable,
+)
+from connectors.names import names_similar, normalise_name, split_name
+from connectors.world import DEFAULT_SEED_DIR, ban_end
+
+# A deregistered (注销) business no longer holds its name; the cooling-off period is not a
+# fact this registry answers.
+_NAME_HOLDING_STATUSES = frozenset(("存续", "吊销未注销", "经营异常"))
+
+
+def id_key(id_number: str) -> str:
+    return id_number.strip().upper()
+
+
+def certificate_key(certificate_number: str) -> str:
+    """Certificates are typed with full-width or half-width brackets and stray spaces."""
+    return "".join(unicodedata.normalize("NFKC", certificate_number).split())
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class _BusinessRow(_Row):
+    credit_code: str
+    name: str | None
+    status: str
+    operator_id_number: str
+    authority_code: str
+
+
+class _BanRow(_Row):
+    id_number: str
+    revoked_on: dt.date
+
+
+class _ListsFile(_Row):
+    serious_dishonesty: list[str]
+    judgment_defaulter: list[str]
+    false_registration_bans: list[_BanRow]
+    impersonation_watch: list[str]
+
+
+class _PermitRow(_Row):
+    operator_id_number: str
+    permit_number: str
+    kind: str
+    valid_until: dt.date
+
+
+class _FoodFile(_Row):
+    permits: list[_PermitRow]
+    prepackaged_filings: list[str]
+
+
+@dataclass(frozen=True)
+class SeedWorld:
+    """The seed files as read-only indexes, shared by every stub on the same folder."""
+
+    properties: Mapping[str, PropertyFacts]
+    entities_by_operator: Mapping[str, tuple[ExistingEntity, ...]]
+    names_by_authority: Mapping[str, tuple[str, ...]]
+    normalised_names: frozenset[tuple[str, str]]
+    name_parts: frozenset[tuple[str, str, str]]
+    serious_dishonesty: frozenset[str]
+    judgment_defaulters: frozenset[str]
+    impersonation_watch: frozenset[str]
+    banned_until: Mapping[str, dt.date]
+    permits_by_operator: Mapping[str, tuple[FoodPermit, ...]]
+    prepackaged_filings: frozenset[str]
+
+    def identical_name_exists(self, authority_code: str, name: str) -> bool:
+        parts = split_name(name)
+        return (authority_code, normalise_name(name)) in self.normalised_names or (
+            authority_code,
+            parts.trade,
+            parts.suffix,
+        ) in self.name_parts
+
+    def similar_name_exists(self, authority_code: str, name: str) -> bool:
+        return any(
+            names_similar(name, existing)
+            for existing in self.names_by_authority.get(authority_code, ())
+        )
+
+
+def _read(data_dir: Path, file_name: str) -> Any:
+    return json.loads((data_dir / file_name).read_text(encoding="utf-8"))
+
+
+def _read_world(data_dir: Path) -> SeedWorld:
+    properties = {
+        certificate_key(row["certificate_number"]): PropertyFacts.model_validate(
+            {**row, "found": True}
+        )
+        for row in _read(data_dir, "properties.json")
+    }
+    businesses = [_BusinessRow.model_validate(row) for row in _read(data_dir, "businesses.json")]
+    lists = _ListsFile.model_validate(_read(data_dir, "lists.json"))
+    food = _FoodFile.model_validate(_read(data_dir, "food.json"))
+
+    entities: defaultdict[str, list[ExistingEntity]] = defaultdict(list)
+    names: defaultdict[str, list[str]] = defaultdict(list)
+    normalised: set[tuple[str, str]] = set()
+    parts: set[tuple[str, str, str]] = set()
+    for b in businesses:
+        entities[id_key(b.operator_id_number)].append(
+            ExistingEntity(credit_code=b.credit_code, name=b.name, status=b.status)
+        )
+        if b.name is not None and b.status in _NAME_HOLDING_STATUSES:
+            names[b.authority_code].append(b.name)
+            normalised.add((b.authority_code, normalise_name(b.name)))
+            split = split_name(b.name)
+            parts.add((b.authority_code, split.trade, split.suffix))
+
+    banned_until: dict[str, dt.date] = {}
+    for ban in lists.false_registration_bans:
+        key, until = id_key(ban.id_number), ban_end(ban.revoked_on)
+        banned_until[key] = max(until, banned_until.get(key, until))
+
+    permits: defaultdict[str, list[FoodPermit]] = defaultdict(list)
+    for p in food.permits:
+        permits[id_key(p.operator_id_number)].append(
+            FoodPermit(permit_number=p.permit_number, kind=p.kind, valid_until=p.valid_until)
+        )
+
+    return SeedWorld(
+        properties=properties,
+        entities_by_operator={k: tuple(v) for k, v in entities.items()},
+        names_by_authority={k: tuple(v) for k, v in names.items()},
+        normalised_names=frozenset(normalised),
+        name_parts=frozenset(parts),
+        serious_dishonesty=frozenset(map(id_key, lists.serious_dishonesty)),
+        judgment_defaulters=frozenset(map(id_key, lists.judgment_defaulter)),
+        impersonation_watch=frozenset(map(id_key, lists.impersonation_watch)),
+        banned_until=banned_until,
+        permits_by_operator={k: tuple(v) for k, v in permits.items()},
+        prepackaged_filings=frozenset(map(id_key, food.prepackaged_filings)),
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_world(resolved_dir: Path) -> SeedWorld:
+    return _read_world(resolved_dir)
+
+
+def load_world(data_dir: Path | str = DEFAULT_SEED_DIR) -> SeedWorld:
+    """The indexed seed world for ``data_dir``, read once per folder and process."""
+    return _cached_world(Path(data_dir).resolve())
+
+
+class _StubRegistry:
+    registry: ClassVar[Registry]
+
+    def __init__(
+        self,
+        data_dir: Path | str = DEFAULT_SEED_DIR,
+        *,
+        latency_ms: float = 0.0,
+        available: bool = True,
+        error_rate: float = 0.0,
+        seed: int = 0,
+    ) -> None:
+        if latency_ms < 0:
+            raise ValueError("latency_ms must not be negative")
+        if not 0.0 <= error_rate <= 1.0:
+            raise ValueError("error_rate must be between 0 and 1")
+        self.world = load_world(data_dir)
+        self.latency_ms = latency_ms
+        self.available = available
+        self.error_rate = error_rate
+        self._faults = random.Random(seed)
+
+    async def _respond(self) -> None:
+        """Spend the latency, then fail the way the configuration says."""
+        if self.latency_ms > 0:
+            await asyncio.sleep(self.latency_ms / 1000)
+        if not self.available:
+            raise RegistryUnavailable(self.registry, "registry is not available (stub)")
+        if self.error_rate > 0 and self._faults.random() < self.error_rate:
+            raise RegistryUnavailable(self.registry, "injected fault (stub)")
+
+
+_Stub = TypeVar("_Stub", bound=_StubRegistry)
+
+
+class StubMarketSupervisionRegistry(_StubRegistry, MarketSupervisionRegistry):
+    registry = Registry.MARKET
+
+    async def lookup(self, query: MarketQuery) -> MarketFacts:
+        await self._respond()
+        world = self.world
+        operator = id_key(query.operator_id_number)
+        name = query.proposed_name
+        authority = query.authority_code
+        return MarketFacts(
+            identical_name_exists=name is not None and world.identical_name_exists(authority, name),
+            similar_name_exists=name is not None and world.similar_name_exists(authority, name),
+            serious_dishonesty=operator in world.serious_dishonesty,
+            judgment_defaulter=operator in world.judgment_defaulters,
+            false_registration_banned_until=world.banned_until.get(operator),
+            impersonation_watch=operator in world.impersonation_watch,
+            existing_entities=world.entities_by_operator.get(operator, ()),
+        )
+
+
+class StubFoodDrugRegistry(_StubRegistry, FoodDrugRegistry):
+    registry = Registry.FOOD
+
+    async def lookup(self, query: FoodQuery) -> FoodFacts:
+        await self._respond()
+        operator = id_key(query.operator_id_number)
+        return FoodFacts(
+            permits=self.world.permits_by_operator.get(operator, ()),
+            prepackaged_filing_exists=operator in self.world.prepackaged_filings,
+        )
+
+
+class StubRealEstateRegistry(_StubRegistry, RealEstateRegistry):
+    registry = Registry.REALESTATE
+
+    async def lookup(self, query: PropertyQuery) -> PropertyFacts:
+        await self._respond()
+        facts = self.world.properties.get(certificate_key(query.certificate_number))
+        if facts is None:
+            return PropertyFacts(found=False, certificate_number=query.certificate_number)
+        return facts
+
+
+@dataclass(frozen=True)
+class StubRegistries:
+    market: StubMarketSupervisionRegistry
+    food: StubFoodDrugRegistry
+    realestate: StubRealEstateRegistry
+
+
+def build_stub_registries(
+    data_dir: Path | str = DEFAULT_SEED_DIR,
+    latency_ms: float = 0.0,
+    unavailable: frozenset[Registry] = frozenset(),
+    *,
+    error_rate: float = 0.0,
+    seed: int = 0,
+) -> StubRegistries:
+    """The three stub registries on one seed folder; ``unavailable`` ones always raise."""
+
+    def make(cls: type[_Stub], seed_offset: int) -> _Stub:
+        return cls(
+            data_dir,
+            latency_ms=latency_ms,
+            available=cls.registry not in unavailable,
+            error_rate=error_rate,
+            seed=seed + seed_offset,
+        )
+
+    return StubRegistries(
+        market=make(StubMarketSupervisionRegistry, 0),
+        food=make(StubFoodDrugRegistry, 1),
+        realestate=make(StubRealEstateRegistry, 2),
+    )
