@@ -18,7 +18,6 @@ from approval.context import AppContext, build_context
 from approval.errors import ApprovalError
 from approval.intake.endpoints import router as intake_router
 from approval.licences.endpoints import router as licences_router
-from approval.problems import validation_errors
 from approval.settings import Settings, get_settings
 
 logger = logging.getLogger("miaopi")
@@ -52,7 +51,9 @@ async def _request_validation_error(_request: Request, exc: Exception) -> JSONRe
         }
         for e in exc.errors()
     ]
-    return problem(422, "invalid_request", "请求内容不符合要求", "请按提示修改后重新提交", errors=errors)
+    return problem(
+        422, "invalid_request", "请求内容不符合要求", "请按提示修改后重新提交", errors=errors
+    )
 
 
 async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
@@ -64,7 +65,9 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     logger.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
-    return problem(500, "internal_error", "服务内部错误", "服务暂时出现问题，请稍后重试；已提交的内容不会丢失")
+    return problem(
+        500, "internal_error", "服务内部错误", "服务暂时出现问题，请稍后重试；已提交的内容不会丢失"
+    )
 
 
 class EchoIn(BaseModel):

@@ -15,6 +15,7 @@ import random
 import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
@@ -273,12 +274,18 @@ class StubRegistries:
 def build_stub_registries(
     data_dir: Path | str = DEFAULT_SEED_DIR,
     latency_ms: float = 0.0,
-    unavailable: frozenset[Registry] = frozenset(),
+    unavailable: AbstractSet[str] = frozenset(),
     *,
     error_rate: float = 0.0,
     seed: int = 0,
 ) -> StubRegistries:
-    """The three stub registries on one seed folder; ``unavailable`` ones always raise."""
+    """The three stub registries on one seed folder; ``unavailable`` ones always raise.
+
+    ``unavailable`` holds :class:`Registry` members or their values (``"market"`` …).
+    """
+    unknown = set(unavailable) - {r.value for r in Registry}
+    if unknown:
+        raise ValueError(f"unknown registries: {', '.join(sorted(unknown))}")
 
     def make(cls: type[_Stub], seed_offset: int) -> _Stub:
         return cls(

@@ -3,6 +3,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from contextlib import AbstractContextManager
+from typing import Any
 
 from sqlalchemy import Row, insert, select
 from sqlalchemy.engine import Connection
@@ -28,7 +29,7 @@ def insert_key(
     )
 
 
-def find_active_key(conn: Connection, key_hash: str) -> Row[tuple[str, str, str | None]] | None:
+def find_active_key(conn: Connection, key_hash: str) -> Row[Any, Any, Any] | None:
     return conn.execute(
         select(api_keys.c.id, api_keys.c.role, api_keys.c.subject).where(
             api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None)

@@ -50,7 +50,7 @@ def build_facts(
     items = scope_items(app, reference.scope)
     known = [item for item in items if item is not None]
     tags = {tag for item in known for tag in item.tags}
-    kinds = [item.kind for item in known]
+    kinds = [item.kind.value for item in known]
     name = analyse_name(app.name, app.premises.district_code, reference.names)
     market, food, estate = answers.market, answers.food, answers.realestate
     operator = id_check.number

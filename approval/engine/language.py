@@ -164,7 +164,8 @@ def _check_type(spec: FactSpec, op: str, value: Any) -> str | None:
                     )
                 ok = isinstance(item, str)
         if not ok:
-            return f"{spec.name} is {spec.type.value}, but is compared with {json.dumps(item, ensure_ascii=False)}"
+            shown = json.dumps(item, ensure_ascii=False)
+            return f"{spec.name} is {spec.type.value}, but is compared with {shown}"
     return None
 
 

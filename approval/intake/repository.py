@@ -10,7 +10,9 @@ from sqlalchemy.engine import Connection
 from approval.database import application_events, applications, outbox, registry_answers
 
 
-def find_by_idempotency_key(conn: Connection, key_id: str, idempotency_key: str) -> Row[Any] | None:
+def find_by_idempotency_key(
+    conn: Connection, key_id: str, idempotency_key: str
+) -> Row[Any, Any, Any] | None:
     return conn.execute(
         select(applications.c.id, applications.c.request_hash, applications.c.response).where(
             applications.c.key_id == key_id, applications.c.idempotency_key == idempotency_key

@@ -33,7 +33,7 @@ from approval.intake.identity import (
 )
 from approval.intake.schemas import ApplicationCreate
 from approval.licences import repository as licence_repository
-from approval.licences.service import issue_licence
+from approval.licences.service import issue_licence, store_licence
 from approval.problems import validation_errors
 
 
@@ -44,8 +44,8 @@ def _json_ready(value: Any) -> Any:
 
 
 def render(
-    row: Mapping[str, Any],
-    events: Sequence[Mapping[str, Any]],
+    row: Mapping[Any, Any],
+    events: Sequence[Mapping[Any, Any]],
     credit_code: str | None,
     principal: Principal,
     base_url: str,
@@ -84,7 +84,8 @@ def render(
 def _replay_or_conflict(row: Any, request_hash: str) -> dict[str, Any]:
     if row.request_hash != request_hash:
         raise IdempotencyKeyReused(
-            "该 Idempotency-Key 已用于另一份不同内容的申请；如需提交新申请，请使用新的 Idempotency-Key"
+            "该 Idempotency-Key 已用于另一份不同内容的申请；"
+            "如需提交新申请，请使用新的 Idempotency-Key"
         )
     response: dict[str, Any] = row.response
     return response
@@ -209,28 +210,28 @@ async def submit(
     }
     try:
         with ctx.db.transaction() as conn:
-            credit_code = None
+            signed = None
             if status == "issued":
                 signed = issue_licence(
                     conn,
-                    application_id=application_id,
                     app=app,
                     authority_code=authority_code,
                     catalog=ctx.reference.scope,
                     signer=ctx.signer,
                     now=decided_at,
                 )
-                credit_code = signed.document.credit_code
                 events.append(
                     {
                         "at": decided_at,
                         "kind": "licence_issued",
-                        "detail": {"credit_code": credit_code},
+                        "detail": {"credit_code": signed.document.credit_code},
                     }
                 )
+            credit_code = signed.document.credit_code if signed else None
             response = render(row, events, credit_code, principal, ctx.settings.public_base_url)
             _store(conn, row, response, events, answers, decided_at)
-            if credit_code:
+            if signed:
+                store_licence(conn, application_id, signed, decided_at)
                 repository.insert_outbox(
                     conn,
                     "licence_issued",

@@ -36,14 +36,13 @@ def _scope_lines(app: ApplicationCreate, catalog: ScopeCatalog) -> tuple[ScopeIt
 def issue_licence(
     conn: Connection,
     *,
-    application_id: str,
     app: ApplicationCreate,
     authority_code: str,
     catalog: ScopeCatalog,
     signer: LicenceSigner,
     now: dt.datetime,
 ) -> SignedLicence:
-    """Allocate the credit code, sign the licence and store it, inside the caller's transaction."""
+    """Allocate the credit code and sign the licence, inside the caller's transaction."""
     serial = repository.next_serial(conn, authority_code)
     premises = (
         app.premises.address
@@ -62,7 +61,13 @@ def issue_licence(
         authority_code=authority_code,
         authority_name=AUTHORITIES[authority_code],
     )
-    signed = sign_licence(document, signer)
+    return sign_licence(document, signer)
+
+
+def store_licence(
+    conn: Connection, application_id: str, signed: SignedLicence, now: dt.datetime
+) -> None:
+    document = signed.document
     repository.insert_licence(
         conn,
         credit_code=document.credit_code,
@@ -74,7 +79,6 @@ def issue_licence(
         key_id=signed.key_id,
         now=now,
     )
-    return signed
 
 
 def load_licence(conn: Connection, credit_code: str) -> tuple[SignedLicence, str, str]:

@@ -58,9 +58,11 @@ def test_shipped_codes_are_unique_and_catalogue_style(catalog: ScopeCatalog) -> 
 def test_every_permit_item_names_its_permit_and_authority(catalog: ScopeCatalog) -> None:
     for item in catalog:
         if item.kind in (ScopeKind.POST_PERMIT, ScopeKind.PRE_APPROVAL, ScopeKind.FILING):
-            assert item.permit and item.authority, item.code
+            assert item.permit, item.code
+            assert item.authority, item.code
         if item.kind is ScopeKind.CLOSED:
-            assert item.basis and "《" in item.basis, item.code
+            assert item.basis is not None, item.code
+            assert "《" in item.basis, item.code
             assert not item.open_to_individuals
 
 
@@ -100,7 +102,8 @@ def test_items_closed_to_individuals_cite_the_law(
 ) -> None:
     (item,) = [i for i in catalog if i.title == title]
     assert item.kind is ScopeKind.CLOSED
-    assert item.basis is not None and item.basis.startswith(basis)
+    assert item.basis is not None
+    assert item.basis.startswith(basis)
 
 
 def test_tags_mark_fumes_entertainment_premises_and_food(catalog: ScopeCatalog) -> None:
@@ -117,7 +120,8 @@ def test_tags_mark_fumes_entertainment_premises_and_food(catalog: ScopeCatalog) 
 
 def test_get_is_forgiving_about_case_and_spaces(catalog: ScopeCatalog) -> None:
     item = catalog.get(" h2001 ")
-    assert item is not None and item.title == "餐饮服务"
+    assert item is not None
+    assert item.title == "餐饮服务"
     assert catalog["H2001"] is item
     assert "H2001" in catalog
     assert catalog.get("Z9999") is None
@@ -219,7 +223,8 @@ def test_duplicate_code_is_refused_naming_both_lines(tmp_path: Path) -> None:
     error = refused(path)
     assert error.line == 4
     assert "F1001" in str(error)
-    assert "第 2 行" in str(error) and "第 4 行" in str(error)
+    assert "第 2 行" in str(error)
+    assert "第 4 行" in str(error)
 
 
 def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
@@ -243,7 +248,11 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
         ("items:\n  - {code: 1053, title: 日用百货销售, kind: general}\n", 2, "code"),
         ("items:\n  - {code: F10, title: 日用百货销售, kind: general}\n", 2, "F10"),
         ("items:\n  - {code: F1001, title: '', kind: general}\n", 2, "title"),
-        ("items:\n  - {code: F1001, title: 日用百货销售, kind: general, tags: [noisy]}\n", 2, "noisy"),
+        (
+            "items:\n  - {code: F1001, title: 日用百货销售, kind: general, tags: [noisy]}\n",
+            2,
+            "noisy",
+        ),
         ("items:\n  - {code: H2001, title: 餐饮服务, kind: post_permit}\n", 2, "permit"),
         ("items:\n  - {code: G3001, title: 快递服务, kind: closed}\n", 2, "basis"),
         (
@@ -251,7 +260,11 @@ def test_every_problem_is_reported_not_just_the_first(tmp_path: Path) -> None:
             2,
             "permit",
         ),
-        ("items:\n  - code: F1001\n    code: F1002\n    title: 百货\n    kind: general\n", 3, "code"),
+        (
+            "items:\n  - code: F1001\n    code: F1002\n    title: 百货\n    kind: general\n",
+            3,
+            "code",
+        ),
         ("items: []\n", 1, "items"),
         ("things: []\n", 1, "things"),
         ("# nothing here\n", 1, "空"),

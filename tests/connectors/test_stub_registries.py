@@ -362,6 +362,14 @@ class TestRegistryBehaviour:
         )
         assert food.permits == ()
 
+    def test_factory_accepts_registry_names_and_refuses_unknown_ones(self) -> None:
+        stubs = build_stub_registries(DEFAULT_SEED_DIR, unavailable=frozenset({"food"}))
+        assert not stubs.food.available
+        assert stubs.market.available
+        assert stubs.realestate.available
+        with pytest.raises(ValueError, match="markt"):
+            build_stub_registries(DEFAULT_SEED_DIR, unavailable=frozenset({"markt"}))
+
     def test_latency_is_applied(self, personas: Personas) -> None:
         stubs = build_stub_registries(DEFAULT_SEED_DIR, latency_ms=50)
         started = time.perf_counter()

@@ -36,7 +36,8 @@ def test_good_file_parses(tmp_path: Path) -> None:
 def test_unknown_fact_names_line_and_suggestion(tmp_path: Path) -> None:
     problems = _problems(tmp_path, GOOD.replace("operator.age", "operator.agee"))
     assert problems == [
-        f"{tmp_path.name}/rules.yaml:5:9: unknown fact 'operator.agee'; did you mean 'operator.age'?"
+        f"{tmp_path.name}/rules.yaml:5:9: "
+        "unknown fact 'operator.agee'; did you mean 'operator.age'?"
     ]
 
 
@@ -89,7 +90,9 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
 
 def test_one_bad_file_loads_nothing(tmp_path: Path) -> None:
     write_rules(tmp_path, GOOD, "a.yaml")
-    write_rules(tmp_path, GOOD.replace("R08-UNDER-16", "R09-X").replace("operator.age", "nope"), "b.yaml")
+    write_rules(
+        tmp_path, GOOD.replace("R08-UNDER-16", "R09-X").replace("operator.age", "nope"), "b.yaml"
+    )
     with pytest.raises(RuleFileError):
         Ruleset.load(tmp_path)
 

@@ -33,13 +33,17 @@ ANY_FACTS = st.fixed_dictionaries({name: _fact_strategy(name) for name in FACTS}
 
 @settings(max_examples=300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(facts=ANY_FACTS)
-def test_durable_rules_and_explanation_agree(shipped_ruleset: Ruleset, facts: dict[str, Any]) -> None:
+def test_durable_rules_and_explanation_agree(
+    shipped_ruleset: Ruleset, facts: dict[str, Any]
+) -> None:
     fired = {rule.id for rule in shipped_ruleset.fired(facts)}
     explained = {trace.rule.id for trace in shipped_ruleset.explain(facts) if trace.fired}
     assert fired == explained
 
 
-def test_five_thousand_evaluations_from_threads(shipped_ruleset: Ruleset, baseline_facts: dict[str, Any]) -> None:
+def test_five_thousand_evaluations_from_threads(
+    shipped_ruleset: Ruleset, baseline_facts: dict[str, Any]
+) -> None:
     rng = random.Random(7)
     cases = []
     for _ in range(5000):
@@ -56,7 +60,9 @@ def test_five_thousand_evaluations_from_threads(shipped_ruleset: Ruleset, baseli
     assert any(not r for r in results)
 
 
-def test_wrong_fact_type_is_refused_before_the_engine(shipped_ruleset: Ruleset, baseline_facts: dict[str, Any]) -> None:
+def test_wrong_fact_type_is_refused_before_the_engine(
+    shipped_ruleset: Ruleset, baseline_facts: dict[str, Any]
+) -> None:
     import pytest
 
     with pytest.raises(TypeError, match="operator.age"):

@@ -1,0 +1,66 @@
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api import create_app
+from approval.access.service import Role, create_key
+from approval.database import Database
+from approval.migrate import upgrade_to_head
+from approval.settings import Settings
+from tests.fixtures import personas
+
+TODAY = dt.date(2026, 11, 26)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'miaopi.sqlite3'}",
+        fixed_today=TODAY,
+        signing_key_path=tmp_path / "signing-key.pem",
+    )
+
+
+@pytest.fixture
+def client(settings: Settings) -> Iterator[TestClient]:
+    upgrade_to_head(settings.database_url)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def keys(client: TestClient, settings: Settings) -> dict[str, str]:
+    """One key per role; the mobile key belongs to the clean_owner persona."""
+    db = Database(settings.database_url)
+    now = dt.datetime.now(dt.UTC)
+    try:
+        with db.transaction() as conn:
+            made = {
+                role.value: create_key(
+                    conn,
+                    role.value,
+                    personas()["clean_owner"]["id_number"] if role == Role.MOBILE else None,
+                    None,
+                    now,
+                )
+                for role in Role
+            }
+    finally:
+        db.dispose()
+    return made
+
+
+_keys = itertools.count()
+
+
+def submit(client: TestClient, key: str, body: Any, idempotency_key: str | None = None) -> Any:
+    headers = {"Authorization": f"Bearer {key}"}
+    headers["Idempotency-Key"] = idempotency_key or f"test-{next(_keys)}"
+    return client.post("/v1/applications", json=body, headers=headers)
