@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -70,6 +71,15 @@ async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+async def _checkpoint_regularly(context: AppContext, every_seconds: float = 1.0) -> None:
+    while True:
+        await asyncio.sleep(every_seconds)
+        try:
+            await asyncio.to_thread(context.db.checkpoint)
+        except Exception:  # a busy database is checkpointed next time
+            logger.warning("WAL checkpoint skipped", exc_info=True)
+
+
 class EchoIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     number: int = Field(ge=0)
@@ -84,9 +94,11 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         app.state.context = context or build_context(settings or get_settings())
         gc.collect()
         gc.freeze()  # the start-up heap never needs another full collection
+        checkpoints = asyncio.create_task(_checkpoint_regularly(app.state.context))
         try:
             yield
         finally:
+            checkpoints.cancel()
             app.state.context.close()
 
     app = FastAPI(
@@ -103,12 +115,12 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(licences_router)
 
     @app.get("/healthz", tags=["operations"])
-    def healthz() -> dict[str, str]:
+    async def healthz() -> dict[str, str]:
         ruleset_version: str = app.state.context.ruleset.version
         return {"status": "ok", "ruleset_version": ruleset_version}
 
     @app.post("/v1/echo", tags=["operations"])
-    def echo(body: EchoIn) -> dict[str, Any]:
+    async def echo(body: EchoIn) -> dict[str, Any]:
         """A trivial endpoint: the baseline the submit path is benchmarked against."""
         return {"number": body.number, "text": body.text}
 

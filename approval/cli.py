@@ -21,15 +21,18 @@ def serve(
     """Bring the schema up to date and serve the API (uvicorn)."""
     import uvicorn
 
+    from api import create_app
     from approval.migrate import upgrade_to_head
 
-    settings = get_settings()
+    settings = get_settings().model_copy(
+        update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    )
     upgrade_to_head(settings.database_url)
+    # no access log: request lines would carry applicants' data into logs
     uvicorn.run(
-        "api:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
         access_log=False,
         log_level="info",
     )

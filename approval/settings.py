@@ -39,14 +39,19 @@ class Settings(BaseSettings):
     signing_key_pem: SecretStr | None = Field(
         default=None, description="Ed25519 private key (PKCS#8 PEM); overrides signing_key_path"
     )
-    public_base_url: str = Field(
-        default="http://127.0.0.1:8000", description="base of the verification links in QR codes"
+    public_base_url: str | None = Field(
+        default=None,
+        description="base of the verification links in QR codes; default http://HOST:PORT",
     )
     licence_font_path: Path | None = Field(
         default=None, description="a TrueType/TTC font with CJK glyphs for licence PDFs"
     )
     host: str = "127.0.0.1"
     port: int = 8000
+
+    @property
+    def base_url(self) -> str:
+        return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
 
 
 @lru_cache(maxsize=1)

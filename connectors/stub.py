@@ -37,7 +37,7 @@ from connectors.base import (
     Registry,
     RegistryUnavailable,
 )
-from connectors.names import names_similar, normalise_name, split_name
+from connectors.names import normalise_name, split_name
 from connectors.world import DEFAULT_SEED_DIR, ban_end
 
 # A deregistered (注销) business no longer holds its name; the cooling-off period is not a
@@ -97,6 +97,7 @@ class SeedWorld:
     properties: Mapping[str, PropertyFacts]
     entities_by_operator: Mapping[str, tuple[ExistingEntity, ...]]
     names_by_authority: Mapping[str, tuple[str, ...]]
+    trades_by_authority: Mapping[str, tuple[str, ...]]
     normalised_names: frozenset[tuple[str, str]]
     name_parts: frozenset[tuple[str, str, str]]
     serious_dishonesty: frozenset[str]
@@ -115,10 +116,17 @@ class SeedWorld:
         ) in self.name_parts
 
     def similar_name_exists(self, authority_code: str, name: str) -> bool:
-        return any(
-            names_similar(name, existing)
-            for existing in self.names_by_authority.get(authority_code, ())
-        )
+        """As :func:`names_similar` against every name there, on 字号 split once at load."""
+        if self.identical_name_exists(authority_code, name):
+            return False
+        trade = split_name(name).trade
+        if not trade:
+            return False
+        for existing in self.trades_by_authority.get(authority_code, ()):
+            shorter, longer = sorted((trade, existing), key=len)
+            if trade == existing or (len(shorter) >= 2 and shorter in longer):
+                return True
+        return False
 
 
 def _read(data_dir: Path, file_name: str) -> Any:
@@ -165,6 +173,9 @@ def _read_world(data_dir: Path) -> SeedWorld:
         properties=properties,
         entities_by_operator={k: tuple(v) for k, v in entities.items()},
         names_by_authority={k: tuple(v) for k, v in names.items()},
+        trades_by_authority={
+            k: tuple(t for n in v if (t := split_name(n).trade)) for k, v in names.items()
+        },
         normalised_names=frozenset(normalised),
         name_parts=frozenset(parts),
         serious_dishonesty=frozenset(map(id_key, lists.serious_dishonesty)),

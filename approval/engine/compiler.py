@@ -35,12 +35,20 @@ def _compile_group(group: Group) -> dict[str, Any]:
     return {"$and" if group.kind == "all" else "$or": parts}
 
 
+# A rule that matches every application. When nothing else matched, durable_rules reports the
+# fact as not handled, and deleting that session crashes the process (segfault, reproduced):
+# with this rule every evaluation is handled and its session deletes cleanly.
+EVALUATED = "_evaluated"
+
+
 def compile_rules(rules: list[Rule]) -> dict[str, dict[str, Any]]:
-    """One durable_rules rule per rule; the action name is the rule id."""
-    return {
+    """One durable_rules rule per rule (the action name is the rule id), plus the sentinel."""
+    compiled = {
         rule.id: {"all": [{"m": {"$and": [GUARD, _compile_group(rule.when)]}}], "run": rule.id}
         for rule in rules
     }
+    compiled[EVALUATED] = {"all": [{"m": GUARD}], "run": EVALUATED}
+    return compiled
 
 
 _PY_OPS: dict[str, Callable[[Any, Any], bool]] = {

@@ -15,7 +15,7 @@ from typing import Any
 import durable_rules_engine
 from durable import engine as durable
 
-from approval.engine.compiler import compile_rules
+from approval.engine.compiler import EVALUATED, compile_rules
 from approval.engine.facts import nest, normalise_facts
 from approval.engine.language import Rule
 
@@ -66,21 +66,13 @@ class CompiledRuleset:
             sid = f"s{next(self._sessions)}"
             fact["sid"] = sid
             self._fired.clear()
-            try:
-                self._host.assert_fact(self.name, fact)
-            except durable.MessageNotHandledException:
-                pass  # no rule matched
-            finally:
-                self._delete_session(sid)
-            fired = set(self._fired)
-        return [rule.id for rule in self.rules if rule.id in fired]
-
-    def _delete_session(self, sid: str) -> None:
-        try:
+            # an assert the engine refuses leaves no session behind to delete
+            self._host.assert_fact(self.name, fact)
             self._host.delete_state(self.name, sid)
-        except durable_rules_engine.error:
-            # a fact the engine refused leaves no session; the assert's own error is raised
-            pass
+            fired = set(self._fired)
+        if EVALUATED not in fired:
+            raise RuntimeError("durable_rules did not evaluate the application")
+        return [rule.id for rule in self.rules if rule.id in fired]
 
     def close(self) -> None:
         """Free the native ruleset (a registered name can never be registered again)."""

@@ -45,7 +45,5 @@ def read_application(
     principal: Annotated[Principal, Depends(allow(*READERS))],
 ) -> Any:
     with context.db.transaction() as conn:
-        body = service.read_application(
-            conn, principal, application_id, context.settings.public_base_url
-        )
+        body = service.read_application(conn, principal, application_id, context.settings.base_url)
     return JSONResponse(body)

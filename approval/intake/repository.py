@@ -20,24 +20,33 @@ def find_by_idempotency_key(
     ).first()
 
 
+# Statements are built once and given their values as parameters, so SQLAlchemy's compiled
+# cache is hit on every request instead of re-keying a statement with inline values.
+_INSERT_APPLICATION = insert(applications)
+_INSERT_ANSWERS = insert(registry_answers)
+_INSERT_EVENTS = insert(application_events)
+_INSERT_OUTBOX = insert(outbox)
+
+
 def insert_application(conn: Connection, **values: Any) -> None:
-    conn.execute(insert(applications).values(**values))
+    conn.execute(_INSERT_APPLICATION, values)
 
 
 def insert_registry_answers(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(insert(registry_answers), list(rows))
+        conn.execute(_INSERT_ANSWERS, list(rows))
 
 
 def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    conn.execute(insert(application_events), list(rows))
+    conn.execute(_INSERT_EVENTS, list(rows))
 
 
 def insert_outbox(
     conn: Connection, kind: str, aggregate_id: str, payload: dict[str, Any], now: dt.datetime
 ) -> None:
     conn.execute(
-        insert(outbox).values(kind=kind, aggregate_id=aggregate_id, payload=payload, created_at=now)
+        _INSERT_OUTBOX,
+        {"kind": kind, "aggregate_id": aggregate_id, "payload": payload, "created_at": now},
     )
 
 

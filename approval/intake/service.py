@@ -118,7 +118,7 @@ async def submit(
     if idempotency_key is None and principal.role in APPLICANT_ROLES:
         raise IdempotencyKeyRequired()
     if idempotency_key is not None:
-        with ctx.db.transaction() as conn:
+        with ctx.db.reading() as conn:
             seen = repository.find_by_idempotency_key(conn, principal.key_id, idempotency_key)
         if seen is not None:
             return 201, _replay_or_conflict(seen, request_hash)
@@ -228,7 +228,7 @@ async def submit(
                     }
                 )
             credit_code = signed.document.credit_code if signed else None
-            response = render(row, events, credit_code, principal, ctx.settings.public_base_url)
+            response = render(row, events, credit_code, principal, ctx.settings.base_url)
             _store(conn, row, response, events, answers, decided_at)
             if signed:
                 store_licence(conn, application_id, signed, decided_at)

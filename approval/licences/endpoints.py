@@ -52,7 +52,7 @@ def licence_pdf(
     settings = context.settings
     pdf = render_licence_pdf(
         signed,
-        f"{settings.public_base_url}/v1/verify/{signed.document.credit_code}",
+        f"{settings.base_url}/v1/verify/{signed.document.credit_code}",
         settings.licence_font_path,
     )
     return Response(

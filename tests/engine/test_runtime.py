@@ -69,3 +69,11 @@ def test_wrong_fact_type_is_refused_before_the_engine(
         shipped_ruleset.fired({**baseline_facts, "operator.age": "30"})
     with pytest.raises(TypeError, match="name.present"):
         shipped_ruleset.fired({**baseline_facts, "name.present": 1})
+
+
+def test_sessions_where_no_rule_fires_are_deleted_cleanly(
+    shipped_ruleset: Ruleset, baseline_facts: dict[str, Any]
+) -> None:
+    # More than durable_rules' 1,024 live sessions per ruleset, none of them firing a rule.
+    for _ in range(1500):
+        assert shipped_ruleset.fired(baseline_facts) == []
