@@ -11,6 +11,7 @@ from approval.database import Database
 from approval.decisions.facts import ReferenceData
 from approval.decisions.registries import Registries
 from approval.engine.ruleset import Ruleset
+from approval.licences.serials import CreditSerials
 from approval.licences.signing import LicenceSigner
 from approval.names.analysis import load_name_lexicon
 from approval.settings import Settings
@@ -27,6 +28,7 @@ class AppContext:
     registries: Registries
     signer: LicenceSigner
     keys: KeyCache
+    serials: CreditSerials
 
     def close(self) -> None:
         self.ruleset.close()
@@ -53,13 +55,15 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
         signer = LicenceSigner.from_pem(settings.signing_key_pem.get_secret_value().encode())
     else:
         signer = LicenceSigner.load_or_create(settings.signing_key_path)
+    db = Database(settings.database_url)
     return AppContext(
         settings=settings,
-        db=Database(settings.database_url),
+        db=db,
         clock=clock_for(settings.fixed_today),
         ruleset=Ruleset.load(settings.rules_dir),
         reference=load_reference_data(settings),
         registries=registries,
         signer=signer,
         keys=KeyCache(),
+        serials=CreditSerials(db.transaction),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import lru_cache
 
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
@@ -37,6 +38,16 @@ class IdNumberCheck:
         return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
+@lru_cache(maxsize=4096)
+def _division_known(address_code: str, birth_year: int) -> bool:
+    """Whether stdnum knows the address code as in force in that year (a slow table look-up)."""
+    try:
+        ric.get_birth_place(f"{address_code}{birth_year}0101000")
+    except stdnum_errors.ValidationError:
+        return False
+    return True
+
+
 def check_id_number(id_type: str, raw: str, today: dt.date) -> IdNumberCheck:
     """Check an 18-character resident-ID-style number; raise IdNumberInvalid with a zh-CN message.
 
@@ -61,11 +72,7 @@ def check_id_number(id_type: str, raw: str, today: dt.date) -> IdNumberCheck:
     prefixes = PERMIT_PREFIXES.get(id_type)
     if prefixes and not number.startswith(prefixes):
         raise IdNumberInvalid("id_type_mismatch", "居住证号码应以 810000、820000 或 830000 开头")
-    try:
-        ric.get_birth_place(number)
-        division_known = True
-    except stdnum_errors.ValidationError:
-        division_known = False
+    division_known = _division_known(number[:6], birth_date.year)
     is_foreign = id_type in FOREIGN_TYPES or number.startswith("9")
     return IdNumberCheck(number, birth_date, division_known, is_foreign)
 

@@ -113,16 +113,14 @@ def _parse(
 async def submit(
     ctx: AppContext, principal: Principal, body: bytes, idempotency_key: str | None
 ) -> tuple[int, dict[str, Any]]:
-    """Decide an application within the request; a retry with the same key replays the answer."""
+    """Decide an application within the request; a retry with the same key replays the answer.
+
+    The key is checked when the application is stored (a unique constraint), not before: a
+    retry is rare, and a look-up on every submission would cost more than re-deciding retries.
+    """
     request_hash = hashlib.sha256(body).hexdigest()
     if idempotency_key is None and principal.role in APPLICANT_ROLES:
         raise IdempotencyKeyRequired()
-    if idempotency_key is not None:
-        with ctx.db.reading() as conn:
-            seen = repository.find_by_idempotency_key(conn, principal.key_id, idempotency_key)
-        if seen is not None:
-            return 201, _replay_or_conflict(seen, request_hash)
-
     now = ctx.clock.now()
     app, id_check = _parse(body, principal, now.date())
     application_id = uuid.uuid4().hex
@@ -208,27 +206,27 @@ async def submit(
         "reasons": reasons,
         "decided_at": decided_at if outcome else None,
     }
+    signed = None
+    if status == "issued":
+        signed = issue_licence(
+            serial=ctx.serials.take(authority_code),
+            app=app,
+            authority_code=authority_code,
+            catalog=ctx.reference.scope,
+            signer=ctx.signer,
+            now=decided_at,
+        )
+        events.append(
+            {
+                "at": decided_at,
+                "kind": "licence_issued",
+                "detail": {"credit_code": signed.document.credit_code},
+            }
+        )
+    credit_code = signed.document.credit_code if signed else None
+    response = render(row, events, credit_code, principal, ctx.settings.base_url)
     try:
         with ctx.db.transaction() as conn:
-            signed = None
-            if status == "issued":
-                signed = issue_licence(
-                    conn,
-                    app=app,
-                    authority_code=authority_code,
-                    catalog=ctx.reference.scope,
-                    signer=ctx.signer,
-                    now=decided_at,
-                )
-                events.append(
-                    {
-                        "at": decided_at,
-                        "kind": "licence_issued",
-                        "detail": {"credit_code": signed.document.credit_code},
-                    }
-                )
-            credit_code = signed.document.credit_code if signed else None
-            response = render(row, events, credit_code, principal, ctx.settings.base_url)
             _store(conn, row, response, events, answers, decided_at)
             if signed:
                 store_licence(conn, application_id, signed, decided_at)
@@ -242,8 +240,8 @@ async def submit(
     except IntegrityError:
         if idempotency_key is None:
             raise
-        # the same key raced us from another request: the first one stored wins
-        with ctx.db.transaction() as conn:
+        # a retry, or the same key racing us from another request: the first one stored wins
+        with ctx.db.reading() as conn:
             seen = repository.find_by_idempotency_key(conn, principal.key_id, idempotency_key)
         if seen is None:
             raise

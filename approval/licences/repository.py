@@ -8,24 +8,27 @@ from sqlalchemy.engine import Connection
 
 from approval.database import credit_code_counters, licences
 
-_TAKE_SERIAL = (
+_RESERVE = (
     update(credit_code_counters)
     .where(credit_code_counters.c.authority_code == bindparam("authority"))
-    .values(next_serial=credit_code_counters.c.next_serial + 1)
+    .values(next_serial=credit_code_counters.c.next_serial + bindparam("count"))
     .returning(credit_code_counters.c.next_serial)
 )
 _INSERT_LICENCE = insert(licences)
 
 
-def next_serial(conn: Connection, authority_code: str) -> int:
-    """Take the authority's next serial; the row lock makes concurrent approvals queue here."""
-    taken = conn.execute(_TAKE_SERIAL, {"authority": authority_code}).scalar_one_or_none()
-    if taken is None:
+def reserve_serials(conn: Connection, authority_code: str, count: int) -> tuple[int, int]:
+    """Reserve ``count`` serials of the authority: the half-open range [start, end)."""
+    params = {"authority": authority_code, "count": count}
+    end = conn.execute(_RESERVE, params).scalar_one_or_none()
+    if end is None:
         conn.execute(
-            insert(credit_code_counters).values(authority_code=authority_code, next_serial=2)
+            insert(credit_code_counters).values(
+                authority_code=authority_code, next_serial=1 + count
+            )
         )
-        return 1
-    return int(taken) - 1
+        return 1, 1 + count
+    return int(end) - count, int(end)
 
 
 def insert_licence(

@@ -34,16 +34,15 @@ def _scope_lines(app: ApplicationCreate, catalog: ScopeCatalog) -> tuple[ScopeIt
 
 
 def issue_licence(
-    conn: Connection,
     *,
+    serial: int,
     app: ApplicationCreate,
     authority_code: str,
     catalog: ScopeCatalog,
     signer: LicenceSigner,
     now: dt.datetime,
 ) -> SignedLicence:
-    """Allocate the credit code and sign the licence, inside the caller's transaction."""
-    serial = repository.next_serial(conn, authority_code)
+    """The licence with the credit code of this serial, signed (stored by :func:`store_licence`)."""
     premises = (
         app.premises.address
         if app.premises.kind == "physical"
