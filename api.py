@@ -71,11 +71,18 @@ async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _checkpoint_regularly(context: AppContext, every_seconds: float = 1.0) -> None:
+async def _checkpoint_regularly(context: AppContext, every_seconds: float = 0.25) -> None:
+    """Fold the SQLite WAL back into the database outside the requests' commits.
+
+    The bulk is copied on a worker thread while requests go on. Then the few pages written
+    meanwhile are copied on the event loop, where no write of this process can run: the
+    checkpoint completes, and the next write starts the WAL afresh instead of growing it.
+    """
     while True:
         await asyncio.sleep(every_seconds)
         try:
             await asyncio.to_thread(context.db.checkpoint)
+            context.db.checkpoint()
         except Exception:  # a busy database is checkpointed next time
             logger.warning("WAL checkpoint skipped", exc_info=True)
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -139,6 +140,11 @@ outbox = Table(
 )
 
 
+def _json_text(value: Any) -> str:
+    # orjson: several times faster than json on the submit path's JSON columns
+    return orjson.dumps(value).decode()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -154,11 +160,17 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
+        json_codec: dict[str, Any] = {
+            "json_serializer": _json_text,
+            "json_deserializer": orjson.loads,
+        }
         if self.is_sqlite:
-            self.engine: Engine = create_engine(url, pool_size=1, max_overflow=4)
+            self.engine: Engine = create_engine(url, pool_size=4, max_overflow=4, **json_codec)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            self.engine = create_engine(
+                url, pool_size=10, max_overflow=10, pool_pre_ping=True, **json_codec
+            )
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:

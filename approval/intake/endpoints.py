@@ -2,13 +2,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import orjson
 from fastapi import APIRouter, Depends, Header, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
 from approval.intake import service
 from approval.intake.schemas import ApplicationCreate, ApplicationRead
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
@@ -35,7 +41,7 @@ async def submit_application(
 ) -> Any:
     """Submit a registration; the decision (and licence) comes back in the same response."""
     status, body = await service.submit(context, principal, await request.body(), idempotency_key)
-    return JSONResponse(body, status_code=status)
+    return _json(body, status)
 
 
 @router.get("/{application_id}", response_model=ApplicationRead)
@@ -46,4 +52,4 @@ def read_application(
 ) -> Any:
     with context.db.transaction() as conn:
         body = service.read_application(conn, principal, application_id, context.settings.base_url)
-    return JSONResponse(body)
+    return _json(body)
