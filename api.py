@@ -71,7 +71,7 @@ async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _checkpoint_regularly(context: AppContext, every_seconds: float = 0.25) -> None:
+async def _checkpoint_regularly(context: AppContext, every_seconds: float = 1.0) -> None:
     """Fold the SQLite WAL back into the database outside the requests' commits.
 
     The bulk is copied on a worker thread while requests go on. Then the few pages written

@@ -4,10 +4,16 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, select
 from sqlalchemy.engine import Connection
 
-from approval.database import application_events, applications, outbox, registry_answers
+from approval.database import (
+    application_events,
+    applications,
+    outbox,
+    registry_answers,
+    row_writer,
+)
 
 
 def find_by_idempotency_key(
@@ -20,34 +26,24 @@ def find_by_idempotency_key(
     ).first()
 
 
-# Statements are built once and given their values as parameters, so SQLAlchemy's compiled
-# cache is hit on every request instead of re-keying a statement with inline values.
-_INSERT_APPLICATION = insert(applications)
-_INSERT_ANSWERS = insert(registry_answers)
-_INSERT_EVENTS = insert(application_events)
-_INSERT_OUTBOX = insert(outbox)
-
-
 def insert_application(conn: Connection, **values: Any) -> None:
-    conn.execute(_INSERT_APPLICATION, values)
+    row_writer(applications, conn.dialect).insert(conn, [values])
 
 
 def insert_registry_answers(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(_INSERT_ANSWERS, list(rows))
+        row_writer(registry_answers, conn.dialect).insert(conn, rows)
 
 
 def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    conn.execute(_INSERT_EVENTS, list(rows))
+    row_writer(application_events, conn.dialect).insert(conn, rows)
 
 
 def insert_outbox(
     conn: Connection, kind: str, aggregate_id: str, payload: dict[str, Any], now: dt.datetime
 ) -> None:
-    conn.execute(
-        _INSERT_OUTBOX,
-        {"kind": kind, "aggregate_id": aggregate_id, "payload": payload, "created_at": now},
-    )
+    row = {"kind": kind, "aggregate_id": aggregate_id, "payload": payload, "created_at": now}
+    row_writer(outbox, conn.dialect).insert(conn, [row])
 
 
 def get_application(conn: Connection, application_id: str) -> Row[Any] | None:

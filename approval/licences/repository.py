@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.engine import Connection
 
-from approval.database import credit_code_counters, licences
+from approval.database import credit_code_counters, licences, row_writer
 
 _RESERVE = (
     update(credit_code_counters)
@@ -14,7 +14,6 @@ _RESERVE = (
     .values(next_serial=credit_code_counters.c.next_serial + bindparam("count"))
     .returning(credit_code_counters.c.next_serial)
 )
-_INSERT_LICENCE = insert(licences)
 
 
 def reserve_serials(conn: Connection, authority_code: str, count: int) -> tuple[int, int]:
@@ -43,20 +42,18 @@ def insert_licence(
     key_id: str,
     now: dt.datetime,
 ) -> None:
-    conn.execute(
-        _INSERT_LICENCE,
-        {
-            "credit_code": credit_code,
-            "application_id": application_id,
-            "licence_id": licence_id,
-            "issued_on": issued_on,
-            "document": document,
-            "signature": signature,
-            "key_id": key_id,
-            "status": "current",
-            "created_at": now,
-        },
-    )
+    row = {
+        "credit_code": credit_code,
+        "application_id": application_id,
+        "licence_id": licence_id,
+        "issued_on": issued_on,
+        "document": document,
+        "signature": signature,
+        "key_id": key_id,
+        "status": "current",
+        "created_at": now,
+    }
+    row_writer(licences, conn.dialect).insert(conn, [row])
 
 
 def find_licence(conn: Connection, credit_code: str) -> Row[Any] | None:
