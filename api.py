@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,6 +20,7 @@ from approval.context import AppContext, build_context
 from approval.errors import ApprovalError
 from approval.intake.endpoints import router as intake_router
 from approval.licences.endpoints import router as licences_router
+from approval.privacy import redact
 from approval.settings import Settings, get_settings
 
 logger = logging.getLogger("miaopi")
@@ -65,7 +67,9 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
-    logger.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
+    # the traceback is logged redacted: exception messages can quote applicants' data
+    details = redact("".join(traceback.format_exception(exc)))
+    logger.error("unexpected error: %s\n%s", type(exc).__name__, details)
     return problem(
         500, "internal_error", "服务内部错误", "服务暂时出现问题，请稍后重试；已提交的内容不会丢失"
     )

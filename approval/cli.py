@@ -6,11 +6,38 @@ from typing import Annotated
 
 import typer
 
-from approval.settings import get_settings
+from approval.settings import Settings, get_settings
 
 app = typer.Typer(help="Miaopi 秒批 — instant approval of individual business registrations.")
 keys_app = typer.Typer(help="API keys.")
+rules_app = typer.Typer(help="Rule files: check them before they run.")
 app.add_typer(keys_app, name="keys")
+app.add_typer(rules_app, name="rules")
+
+
+def _check_rules_or_exit(settings: Settings) -> str:
+    """Load every rule and reference file; print each problem and exit 2 if any is refused."""
+    from approval.catalog.scope import RuleDataError
+    from approval.context import load_reference_data
+    from approval.engine.language import RuleFileError
+    from approval.engine.ruleset import Ruleset
+
+    try:
+        load_reference_data(settings)
+        ruleset = Ruleset.load(settings.rules_dir)
+    except (RuleFileError, RuleDataError) as exc:
+        typer.echo(f"refused: the rules in {settings.rules_dir} cannot be used:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+    version = ruleset.version
+    count = len(ruleset.rules)
+    ruleset.close()
+    return f"{count} rules, version {version[:12]}"
+
+
+@rules_app.command("check")
+def check_rules() -> None:
+    """Parse and check every rule file, word list and the scope catalogue."""
+    typer.echo(f"ok: {_check_rules_or_exit(get_settings())}")
 
 
 @app.command()
@@ -27,6 +54,7 @@ def serve(
     settings = get_settings().model_copy(
         update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     )
+    typer.echo(f"rules: {_check_rules_or_exit(settings)}")
     upgrade_to_head(settings.database_url)
     # no access log: request lines would carry applicants' data into logs
     uvicorn.run(
