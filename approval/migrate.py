@@ -23,4 +23,5 @@ def upgrade_to_head(database_url: str) -> None:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    command.upgrade(alembic_config(database_url), "head")
+    # "heads": features add their migrations on branches of their own
+    command.upgrade(alembic_config(database_url), "heads")
