@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from approval.access.service import KeyCache
+from approval.catalog.items import Catalog, load_catalog
 from approval.catalog.scope import load_scope_catalog
 from approval.clock import Clock, clock_for
 from approval.database import Database
@@ -29,6 +30,7 @@ class AppContext:
     signer: LicenceSigner
     keys: KeyCache
     serials: CreditSerials
+    catalog: Catalog
 
     def close(self) -> None:
         self.ruleset.close()
@@ -66,4 +68,5 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
         signer=signer,
         keys=KeyCache(),
         serials=CreditSerials(db.transaction),
+        catalog=load_catalog(settings.rules_dir / "catalog"),
     )

@@ -69,3 +69,8 @@ class UnknownRole(ApprovalError):
     status = 422
     code = "unknown_role"
     title = "未知的角色"
+
+
+class CatalogItemNotFound(NotFound):
+    code = "catalog_item_not_found"
+    title = "事项目录中没有该事项"
