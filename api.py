@@ -19,10 +19,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from approval.catalog.endpoints import router as catalog_router
 from approval.context import AppContext, build_context
 from approval.errors import ApprovalError
+from approval.feedback.endpoints import router as feedback_router
 from approval.intake.endpoints import router as intake_router
 from approval.licences.endpoints import router as licences_router
 from approval.privacy import redact
 from approval.settings import Settings, get_settings
+from approval.stats.endpoints import router as stats_router
 
 logger = logging.getLogger("miaopi")
 PROBLEM_JSON = "application/problem+json"
@@ -125,6 +127,8 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(intake_router)
     app.include_router(catalog_router)
+    app.include_router(feedback_router)
+    app.include_router(stats_router)
     app.include_router(licences_router)
 
     @app.get("/healthz", tags=["operations"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from approval.access.service import KeyCache
+from approval.calendar import WorkingCalendar
 from approval.catalog.items import Catalog, load_catalog
 from approval.catalog.scope import load_scope_catalog
 from approval.clock import Clock, clock_for
@@ -31,6 +32,7 @@ class AppContext:
     keys: KeyCache
     serials: CreditSerials
     catalog: Catalog
+    calendar: WorkingCalendar
 
     def close(self) -> None:
         self.ruleset.close()
@@ -69,4 +71,5 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
         keys=KeyCache(),
         serials=CreditSerials(db.transaction),
         catalog=load_catalog(settings.rules_dir / "catalog"),
+        calendar=WorkingCalendar.load(settings.rules_dir / "calendar" / "holidays.yaml"),
     )

@@ -57,6 +57,8 @@ api_keys = Table(
     Column("label", String(100), nullable=True),
     Column("created_at", TS, nullable=False),
     Column("revoked_at", TS, nullable=True),
+    # terminal and window keys: the hall they stand in (migration d4f6b8cata01)
+    Column("hall_code", String(32), nullable=True),
 )
 
 applications = Table(
@@ -80,6 +82,11 @@ applications = Table(
     Column("conditions", JSON, nullable=False),
     Column("decided_at", TS, nullable=True),
     Column("response", JSON, nullable=True),
+    # channels, halls, bundles and due dates (migration d4f6b8cata01)
+    Column("item_code", String(32), nullable=True),
+    Column("hall_code", String(32), nullable=True),
+    Column("due_date", Date, nullable=True),
+    Column("bundle_id", String(32), nullable=True),
     UniqueConstraint("key_id", "idempotency_key", name="uq_applications_idempotency"),
     Index("ix_applications_operator", "operator_id_number", "created_at"),
     Index("ix_applications_status", "status"),

@@ -74,3 +74,15 @@ class UnknownRole(ApprovalError):
 class CatalogItemNotFound(NotFound):
     code = "catalog_item_not_found"
     title = "事项目录中没有该事项"
+
+
+class NotYetCompleted(ApprovalError):
+    status = 409
+    code = "not_yet_completed"
+    title = "申请尚未办结"
+
+
+class AlreadyRated(ApprovalError):
+    status = 409
+    code = "already_rated"
+    title = "该申请已经评价过"

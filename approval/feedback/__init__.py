@@ -1,0 +1,1 @@
+"""Applicants rate the service once per completed application (满意率)."""

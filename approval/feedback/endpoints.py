@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import Response
+
+from approval.access.endpoints import ContextDep, allow
+from approval.access.service import Principal, Role
+from approval.feedback import service
+from approval.feedback.schemas import RatingCreate
+
+router = APIRouter(tags=["feedback"])
+
+RATERS = (Role.MOBILE, Role.TERMINAL)
+
+
+@router.post("/v1/applications/{application_id}/rating", status_code=204)
+async def rate_application(
+    application_id: str,
+    rating: RatingCreate,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*RATERS))],
+) -> Response:
+    """The applicant rates a completed application, once (满意率)."""
+    with context.db.transaction() as conn:
+        service.rate(conn, principal, application_id, rating, context.clock.now())
+    return Response(status_code=204)
