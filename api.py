@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from approval.bundles.endpoints import router as bundles_router
 from approval.catalog.endpoints import router as catalog_router
 from approval.context import AppContext, build_context
 from approval.errors import ApprovalError
@@ -127,6 +128,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(intake_router)
     app.include_router(catalog_router)
+    app.include_router(bundles_router)
     app.include_router(feedback_router)
     app.include_router(stats_router)
     app.include_router(licences_router)

@@ -86,3 +86,32 @@ class AlreadyRated(ApprovalError):
     status = 409
     code = "already_rated"
     title = "该申请已经评价过"
+
+
+class UnknownHall(ApprovalError):
+    status = 422
+    code = "unknown_hall"
+    title = "没有这个办事大厅"
+
+
+class ItemNotOnChannel(ApprovalError):
+    status = 422
+    code = "item_not_on_channel"
+    title = "该事项不能通过此渠道办理"
+
+
+class ItemNotDelegatedToHall(ApprovalError):
+    status = 422
+    code = "item_not_delegated_to_hall"
+    title = "该事项未下放到此大厅办理"
+
+
+class BundleNotFound(NotFound):
+    code = "bundle_not_found"
+    title = "没有这项“一件事”"
+
+
+class BundleScopeMissing(ApprovalError):
+    status = 422
+    code = "bundle_scope_missing"
+    title = "经营范围与所选“一件事”不符"

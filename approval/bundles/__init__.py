@@ -1,0 +1,1 @@
+"""一件事一次办: one form and one submission for several items; one combined result."""

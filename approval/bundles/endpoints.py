@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Header, Request
+
+from approval.access.endpoints import ContextDep, allow
+from approval.access.service import Principal, Role
+from approval.bundles import service
+from approval.bundles.schemas import BundleCreate
+
+router = APIRouter(prefix="/v1/bundles", tags=["bundles"])
+
+APPLICANTS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
+
+
+@router.post(
+    "/{bundle_code}/applications",
+    status_code=201,
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/json": {"schema": BundleCreate.model_json_schema()}},
+        }
+    },
+)
+async def submit_bundle(
+    bundle_code: str,
+    request: Request,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*APPLICANTS))],
+    idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
+) -> dict[str, Any]:
+    """One form, one submission: the registration is decided now, the other parts follow."""
+    return await service.submit_bundle(
+        context, principal, bundle_code, await request.body(), idempotency_key
+    )
+
+
+@router.get("/applications/{bundle_id}")
+async def read_bundle(
+    bundle_id: str,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*APPLICANTS))],
+) -> dict[str, Any]:
+    """The combined result of a bundle and the state of each part."""
+    with context.db.reading() as conn:
+        return service.read_bundle(conn, context, principal, bundle_id)

@@ -1,0 +1,173 @@
+"""Submitting a bundle: the registration is decided now; every other part follows its process."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.engine import Connection
+
+from approval.access.service import Principal
+from approval.bundles import repository
+from approval.bundles.schemas import BundleCreate
+from approval.calendar import WorkingCalendar
+from approval.catalog.delivery import channel_of, check_delivery, find_hall
+from approval.catalog.items import Bundle, Catalog
+from approval.context import AppContext
+from approval.errors import BundleNotFound, BundleScopeMissing, InvalidApplication
+from approval.intake import repository as intake_repository
+from approval.intake import service as intake
+from approval.problems import validation_errors
+
+REGISTRATION = "SCJG-GT-001"
+
+_REGISTRATION_PART = {
+    "issued": ("completed", "已核准设立登记并发放营业执照"),
+    "reject": ("rejected", "设立登记不予登记，原因见设立登记的决定"),
+    "manual_review": ("in_review", "设立登记已转人工审核"),
+    "pending_verification": ("in_progress", "设立登记待核验，系统将自动重新核验"),
+}
+
+
+def _registration_part(registration: dict[str, Any]) -> tuple[str, str]:
+    key = (
+        "issued"
+        if registration["status"] == "issued"
+        else (registration["decision"] or registration["status"])
+    )
+    return _REGISTRATION_PART[key]
+
+
+def plan_parts(
+    bundle: Bundle,
+    registration: dict[str, Any],
+    catalog: Catalog,
+    calendar: WorkingCalendar,
+    today: dt.date,
+) -> list[dict[str, Any]]:
+    """Each part's status once the registration is decided (the parts wait on it, 后置许可)."""
+    status, detail = _registration_part(registration)
+    parts = [{"item_code": REGISTRATION, "status": status, "detail": detail, "due_date": today}]
+    for code in bundle.items:
+        if code == REGISTRATION:
+            continue
+        item = catalog.items[code]
+        if status == "rejected":
+            part = ("not_started", "设立登记未通过，此项无法办理")
+            due = None
+        elif item.auto_approval:
+            if status == "completed":
+                part = ("completed", f"已随设立登记自动办理{item.name}")
+            else:
+                part = ("waiting", f"设立登记办结后自动办理{item.name}")
+            due = today
+        else:
+            department = catalog.department_name(item)
+            days = item.promised_limit_days
+            part = ("received", f"已转{department}“{item.name}”流程，承诺 {days} 个工作日内办结")
+            due = calendar.add_working_days(today, days)
+        parts.append({"item_code": code, "status": part[0], "detail": part[1], "due_date": due})
+    return parts
+
+
+def combined_status(parts: list[dict[str, Any]]) -> str:
+    statuses = {p["status"] for p in parts}
+    if "rejected" in statuses:
+        return "rejected"
+    return "completed" if statuses == {"completed"} else "in_progress"
+
+
+def render(
+    bundle_id: str, bundle: Bundle, catalog: Catalog, registration: dict[str, Any], parts: list[Any]
+) -> dict[str, Any]:
+    listed = [
+        {
+            "item_code": p["item_code"],
+            "item_name": catalog.items[p["item_code"]].name,
+            "status": p["status"],
+            "detail": p["detail"],
+            "due_date": p["due_date"].isoformat() if p["due_date"] else None,
+        }
+        for p in parts
+    ]
+    return {
+        "id": bundle_id,
+        "bundle_code": bundle.code,
+        "bundle_name": bundle.name,
+        "status": combined_status(listed),
+        "parts": listed,
+        "registration": registration,
+    }
+
+
+async def submit_bundle(
+    ctx: AppContext,
+    principal: Principal,
+    bundle_code: str,
+    body: bytes,
+    idempotency_key: str | None,
+) -> dict[str, Any]:
+    bundle = ctx.catalog.bundles.get(bundle_code)
+    if bundle is None:
+        raise BundleNotFound(f"没有编码为 {bundle_code} 的“一件事”")
+    try:
+        form = BundleCreate.model_validate_json(body)
+    except ValidationError as exc:
+        raise InvalidApplication(errors=validation_errors(exc)) from None
+    hall = find_hall(ctx.catalog, form.hall_code)
+    channel = channel_of(principal.role, hall)
+    for code in bundle.items:
+        check_delivery(ctx.catalog.items[code], channel, hall)
+    missing = [code for code in bundle.scope_hint if code not in form.application.scope]
+    if missing:
+        raise BundleScopeMissing(
+            f"“{bundle.name}”的经营范围须包含：{'、'.join(missing)}",
+            errors=[
+                {"field": "application.scope", "code": "bundle_scope_missing", "message": m}
+                for m in missing
+            ],
+        )
+    key = f"{idempotency_key}:{bundle.code}" if idempotency_key else None
+    _, registration = await intake.submit(
+        ctx, principal, form.application.model_dump_json().encode(), key
+    )
+    today = ctx.clock.today()
+    with ctx.db.transaction() as conn:
+        existing = repository.find_by_registration(conn, registration["id"])
+        if existing is not None:  # a retry of the same bundle submission
+            rows = [p._mapping for p in repository.parts(conn, existing.id)]
+            return render(existing.id, bundle, ctx.catalog, registration, rows)
+        parts = plan_parts(bundle, registration, ctx.catalog, ctx.calendar, today)
+        bundle_id = uuid.uuid4().hex
+        repository.insert_bundle(
+            conn,
+            bundle_id=bundle_id,
+            bundle_code=bundle.code,
+            registration_id=registration["id"],
+            key_id=principal.key_id,
+            now=ctx.clock.now(),
+            parts=parts,
+        )
+    return render(bundle_id, bundle, ctx.catalog, registration, parts)
+
+
+def read_bundle(
+    conn: Connection, ctx: AppContext, principal: Principal, bundle_id: str
+) -> dict[str, Any]:
+    row = repository.get(conn, bundle_id)
+    registration_row = intake_repository.get_application(conn, row.registration_id) if row else None
+    if (
+        row is None
+        or registration_row is None
+        or not intake.may_read(
+            principal, registration_row.key_id, registration_row.operator_id_number
+        )
+    ):
+        raise BundleNotFound()
+    registration = intake.read_application(
+        conn, principal, row.registration_id, ctx.settings.base_url
+    )
+    rows = [p._mapping for p in repository.parts(conn, bundle_id)]
+    return render(bundle_id, ctx.catalog.bundles[row.bundle_code], ctx.catalog, registration, rows)

@@ -1,0 +1,117 @@
+"""一件事: one submission creates every part, decides the registration, routes the rest."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.fixtures import application_for
+
+PERMIT_COMMITMENTS = {"truthfulness": True, "no_trading_before_permit": True}
+
+
+def _submit(
+    client: TestClient, key: str, code: str, application: dict[str, Any], **extra: Any
+) -> Any:
+    return client.post(
+        f"/v1/bundles/{code}/applications",
+        json={"application": application, **extra},
+        headers={
+            "Authorization": f"Bearer {key}",
+            "Idempotency-Key": f"bundle-{code}-{len(extra)}",
+        },
+    )
+
+
+def _parts(body: dict[str, Any]) -> dict[str, str]:
+    return {p["item_code"]: p["status"] for p in body["parts"]}
+
+
+def test_restaurant_registers_now_and_routes_the_food_permit(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    application = application_for("clean_owner", scope=["H2001"], commitments=PERMIT_COMMITMENTS)
+    response = _submit(client, keys["terminal"], "BUNDLE-RESTAURANT", application)
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["registration"]["decision"] == "approve_with_conditions"
+    assert body["registration"]["licence"] is not None
+    assert _parts(body) == {"SCJG-GT-001": "completed", "SCJG-SP-001": "received"}
+    food = next(p for p in body["parts"] if p["item_code"] == "SCJG-SP-001")
+    assert food["due_date"] == "2026-12-03"  # 5 working days after Thursday 26 November
+    assert body["status"] == "in_progress"
+    again = client.get(
+        f"/v1/bundles/applications/{body['id']}",
+        headers={"Authorization": f"Bearer {keys['staff']}"},
+    ).json()
+    assert _parts(again) == _parts(body)
+
+
+def test_grocery_completes_the_filing_with_the_registration(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    application = application_for(
+        "clean_owner", scope=["F1001", "F2001"], commitments=PERMIT_COMMITMENTS
+    )
+    body = _submit(client, keys["terminal"], "BUNDLE-GROCERY", application).json()
+    assert _parts(body) == {"SCJG-GT-001": "completed", "SCJG-SP-002": "completed"}
+    assert body["status"] == "completed"
+
+
+@pytest.mark.parametrize(
+    ("code", "scope", "permit_item"),
+    [
+        ("BUNDLE-BOOKSHOP", ["F2006"], "WGLY-001"),
+        ("BUNDLE-TOBACCO-SHOP", ["F2001", "F2007"], "YCJ-001"),
+    ],
+)
+def test_other_bundles_route_their_permits(
+    client: TestClient, keys: dict[str, str], code: str, scope: list[str], permit_item: str
+) -> None:
+    application = application_for("clean_tenant", scope=scope, commitments=PERMIT_COMMITMENTS)
+    body = _submit(client, keys["terminal"], code, application).json()
+    assert body["registration"]["status"] == "issued"
+    assert _parts(body)[permit_item] == "received"
+    assert body["status"] == "in_progress"
+
+
+def test_a_rejected_registration_stops_the_other_parts(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    application = application_for("child_15", scope=["H2001"], commitments=PERMIT_COMMITMENTS)
+    body = _submit(client, keys["terminal"], "BUNDLE-RESTAURANT", application).json()
+    assert _parts(body) == {"SCJG-GT-001": "rejected", "SCJG-SP-001": "not_started"}
+    assert body["status"] == "rejected"
+
+
+def test_a_village_hall_is_refused_and_a_township_hall_accepted(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    application = application_for("clean_owner", scope=["H2001"], commitments=PERMIT_COMMITMENTS)
+    village = _submit(client, keys["staff"], "BUNDLE-RESTAURANT", application, hall_code="TZ-V0401")
+    assert village.status_code == 422
+    assert village.json()["code"] == "item_not_delegated_to_hall"
+    assert "食品经营许可" in village.json()["detail"]
+    township = client.post(
+        "/v1/bundles/BUNDLE-RESTAURANT/applications",
+        json={"application": application, "hall_code": "TZ-T04"},
+        headers={"Authorization": f"Bearer {keys['staff']}"},
+    )
+    assert township.status_code == 201, township.text
+
+
+def test_bundle_scope_and_unknown_bundle_are_problems(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    application = application_for("clean_owner", scope=["F1001"])
+    wrong = _submit(client, keys["terminal"], "BUNDLE-RESTAURANT", application)
+    assert wrong.json()["code"] == "bundle_scope_missing"
+    assert _submit(client, keys["terminal"], "BUNDLE-NOPE", application).status_code == 404
+
+
+def test_roles_outside_the_applicants_are_refused(client: TestClient, keys: dict[str, str]) -> None:
+    application = application_for("clean_owner", scope=["H2001"], commitments=PERMIT_COMMITMENTS)
+    for role in ("rule_admin", "supervisor"):
+        assert _submit(client, keys[role], "BUNDLE-RESTAURANT", application).status_code == 403
