@@ -10,6 +10,8 @@ run: install system-deps
 
 test: install system-deps lint
 	$(BIN)/pytest
+	@echo "== the same tests on PostgreSQL =="
+	APPROVAL_TEST_POSTGRES_URL=$$(sh scripts/postgres.sh) $(BIN)/pytest -q
 
 install: $(VENV)/.installed
 

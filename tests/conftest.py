@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, make_url
 
 from api import create_app
 from approval.access.service import Role, create_key
@@ -19,10 +22,32 @@ from tests.fixtures import personas
 TODAY = dt.date(2026, 11, 26)
 
 
+# With an admin URL here (see scripts/postgres.sh), the integration tests run on PostgreSQL,
+# each in a database of its own; otherwise each gets a fresh SQLite file.
+POSTGRES_ADMIN_URL = os.environ.get("APPROVAL_TEST_POSTGRES_URL")
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def database_url(tmp_path: Path) -> Iterator[str]:
+    if not POSTGRES_ADMIN_URL:
+        yield f"sqlite:///{tmp_path / 'miaopi.sqlite3'}"
+        return
+    name = f"miaopi_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'miaopi.sqlite3'}",
+        database_url=database_url,
         fixed_today=TODAY,
         signing_key_path=tmp_path / "signing-key.pem",
     )
