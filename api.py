@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from approval.audit.endpoints import router as audit_router
 from approval.bundles.endpoints import router as bundles_router
 from approval.catalog.endpoints import router as catalog_router
 from approval.context import AppContext, build_context
@@ -23,9 +24,18 @@ from approval.errors import ApprovalError
 from approval.feedback.endpoints import router as feedback_router
 from approval.intake.endpoints import router as intake_router
 from approval.licences.endpoints import router as licences_router
+from approval.objections.endpoints import router as objections_router
 from approval.privacy import redact
+from approval.review.endpoints import router as review_router
+from approval.rules.endpoints import router as rules_router
+from approval.rules.live import LiveRules
 from approval.settings import Settings, get_settings
 from approval.stats.endpoints import router as stats_router
+from approval.supervision.dispatcher import start_dispatch
+from approval.supervision.endpoints import router as supervision_router
+from approval.verification.endpoints import metrics_router
+from approval.verification.endpoints import router as data_access_router
+from approval.verification.worker import start_verification
 
 logger = logging.getLogger("miaopi")
 PROBLEM_JSON = "application/problem+json"
@@ -110,10 +120,23 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         gc.collect()
         gc.freeze()  # the start-up heap never needs another full collection
         checkpoints = asyncio.create_task(_checkpoint_regularly(app.state.context))
+        dispatch = start_dispatch(app.state.context)  # outbox → supervising departments
+        # the active ruleset version lives in the database; every process follows it
+        app.state.rules_live = LiveRules(app.state.context)
+        app.state.rules_live.start()
+        rules_poll = asyncio.create_task(
+            app.state.rules_live.run(app.state.context.settings.rules_poll_seconds)
+        )
+        verification = start_verification(app.state.context)
         try:
             yield
         finally:
+            if dispatch is not None:
+                await dispatch.stop()
+            await verification.stop()
             checkpoints.cancel()
+            rules_poll.cancel()
+            app.state.rules_live.close()
             app.state.context.close()
 
     app = FastAPI(
@@ -132,6 +155,13 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(feedback_router)
     app.include_router(stats_router)
     app.include_router(licences_router)
+    app.include_router(supervision_router)
+    app.include_router(review_router)
+    app.include_router(objections_router)
+    app.include_router(audit_router)
+    app.include_router(rules_router)
+    app.include_router(data_access_router)
+    app.include_router(metrics_router)
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

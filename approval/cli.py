@@ -6,13 +6,17 @@ from typing import Annotated
 
 import typer
 
+from approval.audit.cli import audit_app
+from approval.rules.cli import rules_app
 from approval.settings import Settings, get_settings
+from approval.supervision.cli import dispatch
 
 app = typer.Typer(help="Miaopi 秒批 — instant approval of individual business registrations.")
 keys_app = typer.Typer(help="API keys.")
-rules_app = typer.Typer(help="Rule files: check them before they run.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(rules_app, name="rules")
+app.add_typer(audit_app, name="audit")
+app.command("dispatch")(dispatch)
 
 
 def _check_rules_or_exit(settings: Settings) -> str:
@@ -32,12 +36,6 @@ def _check_rules_or_exit(settings: Settings) -> str:
     count = len(ruleset.rules)
     ruleset.close()
     return f"{count} rules, version {version[:12]}"
-
-
-@rules_app.command("check")
-def check_rules() -> None:
-    """Parse and check every rule file, word list and the scope catalogue."""
-    typer.echo(f"ok: {_check_rules_or_exit(get_settings())}")
 
 
 @app.command()
@@ -82,6 +80,9 @@ def create_key(
         str | None, typer.Option(help="the applicant's ID number (mobile keys only)")
     ] = None,
     label: Annotated[str | None, typer.Option(help="a note, e.g. the terminal's location")] = None,
+    department: Annotated[
+        str | None, typer.Option(help="supervisor keys: the department code, e.g. SCJG")
+    ] = None,
 ) -> None:
     """Create an API key and print it (it is shown only once)."""
     from approval.access.service import create_key as create
@@ -95,13 +96,99 @@ def create_key(
     db = Database(settings.database_url)
     try:
         with db.transaction() as conn:
-            secret = create(conn, role, subject, label, clock_for(settings.fixed_today).now())
+            secret = create(
+                conn, role, subject, label, clock_for(settings.fixed_today).now(), department
+            )
     except ApprovalError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(2) from None
     finally:
         db.dispose()
     typer.echo(secret)
+
+
+@app.command("stub-registry")
+def stub_registry(
+    registry: Annotated[str, typer.Argument(help="market, food or realestate")],
+    port: Annotated[int, typer.Option(help="port")] = 8101,
+    host: Annotated[str, typer.Option(help="bind address (keep it local: admin is open)")] = (
+        "127.0.0.1"
+    ),
+    latency: Annotated[str, typer.Option(help="fixed, uniform or long_tail")] = "fixed",
+    latency_ms: Annotated[float, typer.Option(help="fixed / uniform low / tail median")] = 0.0,
+    latency_max_ms: Annotated[float, typer.Option(help="uniform high / tail cap")] = 0.0,
+    error_rate: Annotated[float, typer.Option(help="share of requests answered 5xx")] = 0.0,
+    timeout_rate: Annotated[float, typer.Option(help="share never answered")] = 0.0,
+    malformed_rate: Annotated[float, typer.Option(help="share with a broken body")] = 0.0,
+    bad_signature_rate: Annotated[float, typer.Option(help="share wrongly signed")] = 0.0,
+    outage: Annotated[bool, typer.Option(help="answer every request 503")] = False,
+    seed: Annotated[int, typer.Option(help="seed of the injected faults")] = 0,
+) -> None:
+    """Serve one stub registry over HTTP (signed exchanges; faults via PUT /admin/faults)."""
+    from pydantic import ValidationError
+
+    from connectors.base import Registry
+    from connectors.signing import KeyDirectory
+    from connectors.stub import load_world
+    from connectors.stub_server import Faults, build_stub_app, serve
+
+    try:
+        which = Registry(registry)
+        faults = Faults(
+            latency=latency,
+            latency_ms=latency_ms,
+            latency_max_ms=latency_max_ms,
+            error_rate=error_rate,
+            timeout_rate=timeout_rate,
+            malformed_rate=malformed_rate,
+            bad_signature_rate=bad_signature_rate,
+            outage=outage,
+            seed=seed,
+        )
+    except (ValueError, ValidationError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    settings = get_settings()
+    stub = build_stub_app(
+        which,
+        KeyDirectory(settings.registry_keys_dir),
+        load_world(settings.registry_data_dir),
+        faults,
+    )
+    typer.echo(f"stub {which.value} registry on http://{host}:{port}")
+    serve(stub, host, port)
+
+
+@app.command()
+def worker() -> None:
+    """Run the pending-verification worker alone (any number may run against PostgreSQL)."""
+    import asyncio
+    import signal
+
+    from approval.context import build_context
+    from approval.migrate import upgrade_to_head
+    from approval.verification.connections import close_registries
+    from approval.verification.worker import run_worker
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    ctx = build_context(settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await run_worker(ctx, stop)
+        finally:
+            await close_registries(ctx.registries)
+
+    typer.echo("verification worker running (Ctrl-C to stop)")
+    try:
+        asyncio.run(main())
+    finally:
+        ctx.close()
 
 
 if __name__ == "__main__":

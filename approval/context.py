@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from approval.access.service import KeyCache
 from approval.calendar import WorkingCalendar
@@ -16,8 +16,10 @@ from approval.engine.ruleset import Ruleset
 from approval.licences.serials import CreditSerials
 from approval.licences.signing import LicenceSigner
 from approval.names.analysis import load_name_lexicon
+from approval.objections.bans import with_local_bans
+from approval.rules.shadow import ShadowQueue
 from approval.settings import Settings
-from connectors.stub import build_stub_registries
+from approval.verification.connections import build_registries
 
 
 @dataclass
@@ -33,6 +35,8 @@ class AppContext:
     serials: CreditSerials
     catalog: Catalog
     calendar: WorkingCalendar
+    # decisions for the shadow candidate (approval.rules.live evaluates them off the request)
+    shadow: ShadowQueue = field(default_factory=ShadowQueue)
 
     def close(self) -> None:
         self.ruleset.close()
@@ -49,17 +53,15 @@ def load_reference_data(settings: Settings) -> ReferenceData:
 def build_context(settings: Settings, registries: Registries | None = None) -> AppContext:
     """Load rules and reference data (refusing any malformed file) and wire the adapters."""
     if registries is None:
-        stubs = build_stub_registries(
-            settings.registry_data_dir,
-            latency_ms=settings.registry_latency_ms,
-            unavailable=settings.unavailable_registries,
-        )
-        registries = Registries(market=stubs.market, food=stubs.food, realestate=stubs.realestate)
+        # per registry: the in-process stub, or the HTTP client when its URL is set
+        registries = build_registries(settings)
     if settings.signing_key_pem is not None:
         signer = LicenceSigner.from_pem(settings.signing_key_pem.get_secret_value().encode())
     else:
         signer = LicenceSigner.load_or_create(settings.signing_key_path)
     db = Database(settings.database_url)
+    # the Miaopi-side false-registration bans (revocations) join the market answer (R10)
+    registries = with_local_bans(registries, db)
     return AppContext(
         settings=settings,
         db=db,

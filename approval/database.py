@@ -59,6 +59,8 @@ api_keys = Table(
     Column("revoked_at", TS, nullable=True),
     # terminal and window keys: the hall they stand in (migration d4f6b8cata01)
     Column("hall_code", String(32), nullable=True),
+    # supervisor keys: the supervising department (migration c3e5a7supv01)
+    Column("department", String(16), nullable=True),
 )
 
 applications = Table(

@@ -6,10 +6,26 @@ import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class RegistryEndpoint(BaseModel):
+    """How one registry is reached: in-process stub (no url) or over HTTP.
+
+    Set as JSON, e.g. ``APPROVAL_REGISTRY_MARKET='{"url": "http://127.0.0.1:8101"}'``.
+    """
+
+    url: str | None = Field(default=None, description="base URL; none: the in-process stub")
+    connect_timeout_ms: float = Field(default=200.0, gt=0)
+    read_timeout_ms: float = Field(default=600.0, gt=0, description="from the registry's p99")
+    retries: int = Field(default=2, ge=0, le=2, description="idempotent reads only")
+    backoff_ms: float = Field(default=50.0, gt=0, description="full-jitter exponential base")
+    backoff_max_ms: float = Field(default=400.0, gt=0)
+    breaker_threshold: int = Field(default=5, ge=1, description="failures that open it")
+    breaker_reset_seconds: float = Field(default=30.0, gt=0, description="open → half-open")
 
 
 class Settings(BaseSettings):
@@ -20,6 +36,9 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL; sqlite (embedded default) or postgresql+psycopg",
     )
     rules_dir: Path = Field(default=PROJECT_ROOT / "rules")
+    rules_poll_seconds: float = Field(
+        default=3.0, gt=0, description="how often each process checks for a newly active ruleset"
+    )
     registry_data_dir: Path = Field(
         default=PROJECT_ROOT / "connectors" / "seed",
         description="folder of the stub registries' seed data (the synthetic world)",
@@ -31,6 +50,27 @@ class Settings(BaseSettings):
     unavailable_registries: frozenset[str] = Field(
         default=frozenset(),
         description="stub registries that act as down (market, food, realestate)",
+    )
+    registry_market: RegistryEndpoint = Field(default_factory=RegistryEndpoint)
+    registry_food: RegistryEndpoint = Field(default_factory=RegistryEndpoint)
+    registry_realestate: RegistryEndpoint = Field(default_factory=RegistryEndpoint)
+    registry_keys_dir: Path = Field(
+        default=PROJECT_ROOT / "var" / "registry-keys",
+        description="Ed25519 keys of the registry exchanges: ours and each registry's public key",
+    )
+    verification_worker: bool = Field(
+        default=True, description="run the pending-verification worker inside serve"
+    )
+    verification_poll_seconds: float = Field(default=1.0, gt=0)
+    verification_backoff_seconds: float = Field(
+        default=5.0, gt=0, description="first wait before re-querying; doubles, with jitter"
+    )
+    verification_backoff_max_seconds: float = Field(default=300.0, gt=0)
+    verification_limit_seconds: float = Field(
+        default=3600.0, ge=0, description="after this long unverified, to manual review"
+    )
+    verification_lease_seconds: float = Field(
+        default=60.0, gt=0, description="a claimed application is retried by another worker after"
     )
     fixed_today: dt.date | None = Field(
         default=None, description="fix the service clock to this date (tests, demos, replays)"
@@ -45,6 +85,13 @@ class Settings(BaseSettings):
     )
     licence_font_path: Path | None = Field(
         default=None, description="a TrueType/TTC font with CJK glyphs for licence PDFs"
+    )
+    supervision_webhooks: dict[str, str] = Field(
+        default_factory=dict,
+        description="department code → webhook URL (JSON); departments without one pull",
+    )
+    dispatch_interval_seconds: float = Field(
+        default=2.0, ge=0, description="outbox dispatch period in serve; 0: use `miaopi dispatch`"
     )
     host: str = "127.0.0.1"
     port: int = 8000

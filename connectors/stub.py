@@ -13,8 +13,9 @@ import functools
 import json
 import random
 import unicodedata
+import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,7 @@ from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from connectors import exchanges
 from connectors.base import (
     ExistingEntity,
     FoodDrugRegistry,
@@ -38,6 +40,7 @@ from connectors.base import (
     RegistryUnavailable,
 )
 from connectors.names import normalise_name, split_name
+from connectors.signing import sha256_hex
 from connectors.world import DEFAULT_SEED_DIR, ban_end
 
 # A deregistered (注销) business no longer holds its name; the cooling-off period is not a
@@ -197,6 +200,10 @@ def load_world(data_dir: Path | str = DEFAULT_SEED_DIR) -> SeedWorld:
     return _cached_world(Path(data_dir).resolve())
 
 
+_Query = TypeVar("_Query", MarketQuery, FoodQuery, PropertyQuery)
+_Facts = TypeVar("_Facts", MarketFacts, FoodFacts, PropertyFacts)
+
+
 class _StubRegistry:
     registry: ClassVar[Registry]
 
@@ -228,51 +235,87 @@ class _StubRegistry:
         if self.error_rate > 0 and self._faults.random() < self.error_rate:
             raise RegistryUnavailable(self.registry, "injected fault (stub)")
 
+    async def _answer(
+        self, query: _Query, facts_of: Callable[[SeedWorld, _Query], _Facts]
+    ) -> _Facts:
+        """Answer as a registry does, leaving the evidence of the exchange when it is kept."""
+        exchange = exchanges.start(
+            self.registry,
+            "lookup",
+            query.purpose,
+            message_id=uuid.uuid4().hex,
+            request_hash=sha256_hex(query.model_dump_json().encode())
+            if exchanges.is_recording()
+            else "",
+        )
+        try:
+            await self._respond()
+        except RegistryUnavailable:
+            exchange.finish("unavailable")
+            raise
+        facts = facts_of(self.world, query)
+        exchange.finish(
+            exchanges.OK,
+            response_hash=sha256_hex(facts.model_dump_json().encode())
+            if exchanges.is_recording()
+            else None,
+        )
+        return facts
 
-_Stub = TypeVar("_Stub", bound=_StubRegistry)
+
+def market_facts(world: SeedWorld, query: MarketQuery) -> MarketFacts:
+    """What the market-supervision system answers about this operator and name."""
+    operator = id_key(query.operator_id_number)
+    name = query.proposed_name
+    authority = query.authority_code
+    return MarketFacts(
+        identical_name_exists=name is not None and world.identical_name_exists(authority, name),
+        similar_name_exists=name is not None and world.similar_name_exists(authority, name),
+        serious_dishonesty=operator in world.serious_dishonesty,
+        judgment_defaulter=operator in world.judgment_defaulters,
+        false_registration_banned_until=world.banned_until.get(operator),
+        impersonation_watch=operator in world.impersonation_watch,
+        existing_entities=world.entities_by_operator.get(operator, ()),
+    )
+
+
+def food_facts(world: SeedWorld, query: FoodQuery) -> FoodFacts:
+    operator = id_key(query.operator_id_number)
+    return FoodFacts(
+        permits=world.permits_by_operator.get(operator, ()),
+        prepackaged_filing_exists=operator in world.prepackaged_filings,
+    )
+
+
+def property_facts(world: SeedWorld, query: PropertyQuery) -> PropertyFacts:
+    facts = world.properties.get(certificate_key(query.certificate_number))
+    if facts is None:
+        return PropertyFacts(found=False, certificate_number=query.certificate_number)
+    return facts
 
 
 class StubMarketSupervisionRegistry(_StubRegistry, MarketSupervisionRegistry):
     registry = Registry.MARKET
 
     async def lookup(self, query: MarketQuery) -> MarketFacts:
-        await self._respond()
-        world = self.world
-        operator = id_key(query.operator_id_number)
-        name = query.proposed_name
-        authority = query.authority_code
-        return MarketFacts(
-            identical_name_exists=name is not None and world.identical_name_exists(authority, name),
-            similar_name_exists=name is not None and world.similar_name_exists(authority, name),
-            serious_dishonesty=operator in world.serious_dishonesty,
-            judgment_defaulter=operator in world.judgment_defaulters,
-            false_registration_banned_until=world.banned_until.get(operator),
-            impersonation_watch=operator in world.impersonation_watch,
-            existing_entities=world.entities_by_operator.get(operator, ()),
-        )
+        return await self._answer(query, market_facts)
 
 
 class StubFoodDrugRegistry(_StubRegistry, FoodDrugRegistry):
     registry = Registry.FOOD
 
     async def lookup(self, query: FoodQuery) -> FoodFacts:
-        await self._respond()
-        operator = id_key(query.operator_id_number)
-        return FoodFacts(
-            permits=self.world.permits_by_operator.get(operator, ()),
-            prepackaged_filing_exists=operator in self.world.prepackaged_filings,
-        )
+        return await self._answer(query, food_facts)
 
 
 class StubRealEstateRegistry(_StubRegistry, RealEstateRegistry):
     registry = Registry.REALESTATE
 
     async def lookup(self, query: PropertyQuery) -> PropertyFacts:
-        await self._respond()
-        facts = self.world.properties.get(certificate_key(query.certificate_number))
-        if facts is None:
-            return PropertyFacts(found=False, certificate_number=query.certificate_number)
-        return facts
+        return await self._answer(query, property_facts)
+
+
+_Stub = TypeVar("_Stub", bound=_StubRegistry)
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,17 @@ def insert_key(
     subject: str | None,
     label: str | None,
     now: dt.datetime,
+    department: str | None = None,
 ) -> None:
     conn.execute(
         insert(api_keys).values(
-            id=key_id, key_hash=key_hash, role=role, subject=subject, label=label, created_at=now
+            id=key_id,
+            key_hash=key_hash,
+            role=role,
+            subject=subject,
+            label=label,
+            created_at=now,
+            department=department,
         )
     )
 

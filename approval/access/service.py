@@ -43,9 +43,18 @@ def hash_key(secret: str) -> str:
 
 
 def create_key(
-    conn: Connection, role: str, subject: str | None, label: str | None, now: dt.datetime
+    conn: Connection,
+    role: str,
+    subject: str | None,
+    label: str | None,
+    now: dt.datetime,
+    department: str | None = None,
 ) -> str:
-    """Store a new key and return its secret; the secret is not kept."""
+    """Store a new key and return its secret; the secret is not kept.
+
+    A supervisor key may belong to a supervising department (its code), whose pushed copies
+    it reads and handles.
+    """
     try:
         parsed = Role(role)
     except ValueError:
@@ -61,9 +70,13 @@ def create_key(
             raise UnknownRole(f"--subject 不是有效的身份证号码：{exc.message}") from None
     elif subject:
         raise UnknownRole("只有 mobile 密钥绑定申请人")
+    if department and parsed != Role.SUPERVISOR:
+        raise UnknownRole("只有 supervisor 密钥属于监管部门（--department）")
     key_id = secrets.token_hex(8)
     secret = f"mpk_{parsed.value}_{secrets.token_urlsafe(24)}"
-    repository.insert_key(conn, key_id, hash_key(secret), parsed.value, subject, label, now)
+    repository.insert_key(
+        conn, key_id, hash_key(secret), parsed.value, subject, label, now, department
+    )
     return secret
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,15 +14,27 @@ from approval.engine.language import Outcome, Rule, parse_rules_dir
 from approval.engine.runtime import CompiledRuleset
 
 
+def ruleset_files(rules_dir: Path) -> dict[str, bytes]:
+    """Every YAML file of a rules folder (rules, word lists, catalogue, tests), by relative path."""
+    return {
+        path.relative_to(rules_dir).as_posix(): path.read_bytes()
+        for path in sorted(rules_dir.rglob("*.yaml"))
+    }
+
+
+def content_version(files: Mapping[str, bytes]) -> str:
+    """Content hash of every data file that shapes a decision; the test cases do not count."""
+    digest = hashlib.sha256()
+    for relative in sorted(files, key=lambda name: name.split("/")):
+        if relative.split("/")[0] == "tests":
+            continue
+        digest.update(relative.encode() + b"\0" + files[relative] + b"\0")
+    return digest.hexdigest()
+
+
 def ruleset_version(rules_dir: Path) -> str:
     """Content hash of every data file that shapes a decision (rules, word lists, catalogue)."""
-    digest = hashlib.sha256()
-    for path in sorted(rules_dir.rglob("*.yaml")):
-        relative = path.relative_to(rules_dir)
-        if relative.parts[0] == "tests":
-            continue
-        digest.update(relative.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
+    return content_version(ruleset_files(rules_dir))
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +42,16 @@ class RuleTrace:
     rule: Rule
     fired: bool
     conditions: list[ConditionTrace]
+
+
+def explain_rules(rules: list[Rule], flat_facts: dict[str, Any]) -> list[RuleTrace]:
+    """Each rule evaluated in Python on the facts, with every condition's actual value."""
+    flat_facts = normalise_facts(flat_facts)
+    traces = []
+    for rule in rules:
+        holds, conditions = evaluate_group(rule.when, flat_facts)
+        traces.append(RuleTrace(rule, holds, conditions))
+    return traces
 
 
 class Ruleset:
@@ -48,12 +71,7 @@ class Ruleset:
 
     def explain(self, flat_facts: dict[str, Any]) -> list[RuleTrace]:
         """For every rule, whether it holds on these facts and each condition's actual value."""
-        flat_facts = normalise_facts(flat_facts)
-        traces = []
-        for rule in self.rules:
-            holds, conditions = evaluate_group(rule.when, flat_facts)
-            traces.append(RuleTrace(rule, holds, conditions))
-        return traces
+        return explain_rules(self.rules, flat_facts)
 
     def close(self) -> None:
         self._compiled.close()

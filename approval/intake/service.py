@@ -6,6 +6,7 @@ import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
@@ -13,6 +14,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from approval.access.service import APPLICANT_ROLES, Principal, Role
+from approval.audit.service import store_new_chain, submission_rows
 from approval.context import AppContext
 from approval.decisions.facts import build_facts, licence_conditions
 from approval.decisions.registries import RegistryAnswers, ask_registries
@@ -33,8 +35,11 @@ from approval.intake.identity import (
 )
 from approval.intake.schemas import ApplicationCreate
 from approval.licences import repository as licence_repository
+from approval.licences.document import SignedLicence
 from approval.licences.service import issue_licence, store_licence
 from approval.problems import validation_errors
+from approval.verification.service import park, store_exchanges
+from connectors.exchanges import recording
 
 
 def _json_ready(value: Any) -> Any:
@@ -110,36 +115,64 @@ def _parse(
     return app, id_check
 
 
-async def submit(
-    ctx: AppContext, principal: Principal, body: bytes, idempotency_key: str | None
-) -> tuple[int, dict[str, Any]]:
-    """Decide an application within the request; a retry with the same key replays the answer.
-
-    The key is checked when the application is stored (a unique constraint), not before: a
-    retry is rare, and a look-up on every submission would cost more than re-deciding retries.
-    """
-    request_hash = hashlib.sha256(body).hexdigest()
-    if idempotency_key is None and principal.role in APPLICANT_ROLES:
-        raise IdempotencyKeyRequired()
-    now = ctx.clock.now()
-    app, id_check = _parse(body, principal, now.date())
-    application_id = uuid.uuid4().hex
-    authority_code = app.premises.district_code
-    answers = await ask_registries(
+async def query_registries(
+    ctx: AppContext, application_id: str, app: ApplicationCreate, id_check: IdNumberCheck
+) -> RegistryAnswers:
+    """Ask the three registries about this application, under the one deadline."""
+    return await ask_registries(
         ctx.registries,
         case_id=application_id,
         operator_id_number=id_check.number,
-        authority_code=authority_code,
+        authority_code=app.premises.district_code,
         proposed_name=app.name,
         property_certificate=app.premises.property_certificate_number
         if app.premises.kind == "physical"
         else None,
         deadline_seconds=ctx.settings.registry_deadline_ms / 1000,
     )
-    facts = build_facts(app, id_check, answers, ctx.reference, now.date())
-    decided_at = ctx.clock.now()
+
+
+@dataclass(frozen=True, slots=True)
+class Determination:
+    """What the registries' answers lead to: parked, decided, or decided and issued."""
+
+    status: str  # pending_verification | decided | issued
+    outcome: str | None
+    reasons: list[dict[str, str]]
+    conditions: list[str]
+    ruleset_version: str | None
+    facts: dict[str, Any]
+    events: list[dict[str, Any]]
+    signed: SignedLicence | None
+    decided_at: dt.datetime
+
+    def columns(self) -> dict[str, Any]:
+        """The application's columns this sets."""
+        return {
+            "status": self.status,
+            "facts": self.facts,
+            "conditions": self.conditions,
+            "ruleset_version": self.ruleset_version,
+            "outcome": self.outcome,
+            "reasons": self.reasons,
+            "decided_at": self.decided_at if self.outcome else None,
+        }
+
+
+def determine(
+    ctx: AppContext,
+    app: ApplicationCreate,
+    id_check: IdNumberCheck,
+    answers: RegistryAnswers,
+    decided_at: dt.datetime,
+) -> Determination:
+    """Facts, decision and licence from the answers: the same at submission and on re-check.
+
+    A registry that did not answer parks the application; nothing is decided on missing facts.
+    """
+    authority_code = app.premises.district_code
+    facts = build_facts(app, id_check, answers, ctx.reference, decided_at.date())
     events: list[dict[str, Any]] = [
-        {"at": now, "kind": "received", "detail": {"channel": principal.role.value}},
         {
             "at": decided_at,
             "kind": "registries_queried",
@@ -150,7 +183,6 @@ async def submit(
         },
     ]
     if answers.unavailable:
-        status, outcome, reasons, version = "pending_verification", None, [UNAVAILABLE_REASON], None
         events.append(
             {
                 "at": decided_at,
@@ -158,54 +190,39 @@ async def submit(
                 "detail": {"unavailable": [r.value for r in answers.unavailable]},
             }
         )
-        conditions: list[str] = []
-    else:
-        decision = decide(ctx.ruleset, facts)
-        status = "issued" if decision.approved else "decided"
-        outcome, reasons, version = (
-            decision.verdict.value,
-            decision.reasons(),
-            decision.ruleset_version,
+        return Determination(
+            "pending_verification",
+            None,
+            [UNAVAILABLE_REASON],
+            [],
+            None,
+            facts,
+            events,
+            None,
+            decided_at,
         )
-        conditions = (
-            licence_conditions(
-                app,
-                ctx.reference.scope,
-                residential=facts["registries.realestate.registered_use"] == "住宅",
-            )
-            if decision.verdict == Verdict.APPROVE_WITH_CONDITIONS
-            else []
+    decision = decide(ctx.ruleset, facts)
+    status = "issued" if decision.approved else "decided"
+    conditions = (
+        licence_conditions(
+            app,
+            ctx.reference.scope,
+            residential=facts["registries.realestate.registered_use"] == "住宅",
         )
-        events.append(
-            {
-                "at": decided_at,
-                "kind": "decided",
-                "detail": {
-                    "decision": outcome,
-                    "rules": [r.id for r in decision.fired],
-                    "ruleset_version": version,
-                },
-            }
-        )
-    row: dict[str, Any] = {
-        "id": application_id,
-        "created_at": now,
-        "updated_at": decided_at,
-        "channel": principal.role.value,
-        "key_id": principal.key_id,
-        "idempotency_key": idempotency_key,
-        "request_hash": request_hash,
-        "status": status,
-        "operator_id_number": id_check.number,
-        "authority_code": authority_code,
-        "payload": app.model_dump(mode="json"),
-        "facts": facts,
-        "conditions": conditions,
-        "ruleset_version": version,
-        "outcome": outcome,
-        "reasons": reasons,
-        "decided_at": decided_at if outcome else None,
-    }
+        if decision.verdict == Verdict.APPROVE_WITH_CONDITIONS
+        else []
+    )
+    events.append(
+        {
+            "at": decided_at,
+            "kind": "decided",
+            "detail": {
+                "decision": decision.verdict.value,
+                "rules": [r.id for r in decision.fired],
+                "ruleset_version": decision.ruleset_version,
+            },
+        }
+    )
     signed = None
     if status == "issued":
         signed = issue_licence(
@@ -223,20 +240,94 @@ async def submit(
                 "detail": {"credit_code": signed.document.credit_code},
             }
         )
+    return Determination(
+        status,
+        decision.verdict.value,
+        decision.reasons(),
+        conditions,
+        decision.ruleset_version,
+        facts,
+        events,
+        signed,
+        decided_at,
+    )
+
+
+def store_issued(
+    conn: Connection,
+    application_id: str,
+    signed: SignedLicence,
+    app: ApplicationCreate,
+    now: dt.datetime,
+) -> None:
+    """The licence and its outbox event, in the caller's transaction."""
+    store_licence(conn, application_id, signed, now)
+    repository.insert_outbox(
+        conn,
+        "licence_issued",
+        application_id,
+        {
+            "credit_code": signed.document.credit_code,
+            "scope": app.scope,
+            "authority": app.premises.district_code,
+        },
+        now,
+    )
+
+
+async def submit(
+    ctx: AppContext, principal: Principal, body: bytes, idempotency_key: str | None
+) -> tuple[int, dict[str, Any]]:
+    """Decide an application within the request; a retry with the same key replays the answer.
+
+    The key is checked when the application is stored (a unique constraint), not before: a
+    retry is rare, and a look-up on every submission would cost more than re-deciding retries.
+    """
+    request_hash = hashlib.sha256(body).hexdigest()
+    if idempotency_key is None and principal.role in APPLICANT_ROLES:
+        raise IdempotencyKeyRequired()
+    now = ctx.clock.now()
+    app, id_check = _parse(body, principal, now.date())
+    application_id = uuid.uuid4().hex
+    authority_code = app.premises.district_code
+    with recording() as exchanges:
+        answers = await query_registries(ctx, application_id, app, id_check)
+    decided_at = ctx.clock.now()
+    determined = determine(ctx, app, id_check, answers, decided_at)
+    ctx.shadow.observe(application_id, determined)
+    facts, status, signed = determined.facts, determined.status, determined.signed
+    events: list[dict[str, Any]] = [
+        {"at": now, "kind": "received", "detail": {"channel": principal.role.value}},
+        *determined.events,
+    ]
+    row: dict[str, Any] = {
+        "id": application_id,
+        "created_at": now,
+        "updated_at": decided_at,
+        "channel": principal.role.value,
+        "key_id": principal.key_id,
+        "idempotency_key": idempotency_key,
+        "request_hash": request_hash,
+        "status": status,
+        "operator_id_number": id_check.number,
+        "authority_code": authority_code,
+        "payload": app.model_dump(mode="json"),
+        **determined.columns(),
+    }
     credit_code = signed.document.credit_code if signed else None
     response = render(row, events, credit_code, principal, ctx.settings.base_url)
+    audit_rows = submission_rows(
+        application_id, principal.key_id, principal.role.value, events, facts
+    )
     try:
         with ctx.db.transaction() as conn:
             _store(conn, row, response, events, answers, decided_at)
+            store_new_chain(conn, audit_rows)
+            store_exchanges(conn, exchanges, application_id, id_check.number, decided_at)
+            if status == "pending_verification":
+                park(conn, ctx.settings, application_id, decided_at)
             if signed:
-                store_licence(conn, application_id, signed, decided_at)
-                repository.insert_outbox(
-                    conn,
-                    "licence_issued",
-                    application_id,
-                    {"credit_code": credit_code, "scope": app.scope, "authority": authority_code},
-                    decided_at,
-                )
+                store_issued(conn, application_id, signed, app, decided_at)
     except IntegrityError:
         if idempotency_key is None:
             raise

@@ -1,0 +1,1 @@
+"""The tamper-evident audit trail: hash-chained, append-only records of every step."""

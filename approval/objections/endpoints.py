@@ -1,0 +1,205 @@
+"""Objections to impersonated registration: filed in the app, handled by registry staff."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict, Field
+
+from approval.access.endpoints import ContextDep, allow
+from approval.access.service import Principal, Role
+from approval.objections import service
+from approval.supervision.calendar import load_calendar
+
+router = APIRouter(prefix="/v1/objections", tags=["objections"])
+
+STAFF = Depends(allow(Role.STAFF))
+Text = Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class _In(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ObjectionIn(_In):
+    credit_code: str = Field(min_length=18, max_length=18, description="被冒名登记的信用代码")
+    grounds: Text = Field(description="异议理由：本人未申请该登记")
+
+
+class AcceptanceIn(_In):
+    accept: bool
+    reason: Text
+
+
+class ReasonIn(_In):
+    reason: Text
+
+
+class InvestigationIn(_In):
+    finding: Literal["impersonation_confirmed", "not_confirmed", "partly_false"]
+    reason: Text
+
+
+class LegalReviewIn(_In):
+    opinion: Literal["agree", "disagree"]
+    reason: Text
+
+
+class ResponsiblePerson(_In):
+    id_number: str = Field(min_length=18, max_length=18, description="直接责任人员身份证号码")
+    name: str | None = Field(default=None, max_length=50)
+
+
+class DecisionIn(_In):
+    decision: Literal["revoke", "revoke_false_items", "not_revoke"]
+    reason: Text
+    false_items: list[Annotated[str, Field(max_length=50)]] = Field(
+        default_factory=list, max_length=20, description="仅撤销的虚假登记事项"
+    )
+    responsible_person: ResponsiblePerson | None = None
+
+
+@router.post("", status_code=201)
+def file_objection(
+    body: ObjectionIn,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(Role.MOBILE))],
+) -> dict[str, Any]:
+    """The person whose identity was used objects (identity: the app's key bound to their ID)."""
+    calendar = load_calendar(context.settings.rules_dir)
+    with context.db.transaction() as conn:
+        return service.file_objection(
+            conn, principal, body.credit_code, body.grounds, context.clock.now(), calendar
+        )
+
+
+@router.get("")
+def list_objections(
+    context: ContextDep, principal: Annotated[Principal, STAFF], overdue: bool = False
+) -> dict[str, Any]:
+    """Open objections by stage deadline; ``overdue=true``: the stage's deadline has passed."""
+    with context.db.reading() as conn:
+        items = service.list_open(conn, principal, context.clock.today(), overdue)
+    return {"items": items}
+
+
+@router.get("/{objection_id}")
+def read_objection(
+    objection_id: str,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(Role.STAFF, Role.MOBILE))],
+) -> dict[str, Any]:
+    with context.db.reading() as conn:
+        return service.read(conn, principal, objection_id, context.clock.today())
+
+
+@router.post("/{objection_id}/acceptance")
+def acceptance(
+    objection_id: str,
+    body: AcceptanceIn,
+    context: ContextDep,
+    principal: Annotated[Principal, STAFF],
+) -> dict[str, Any]:
+    """受理 or not (within 3 working days)."""
+    with context.db.transaction() as conn:
+        return service.decide_acceptance(
+            conn, principal, objection_id, context.clock.now(), body.accept, body.reason
+        )
+
+
+@router.get("/{objection_id}/evidence")
+def evidence(
+    objection_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]
+) -> dict[str, Any]:
+    with context.db.reading() as conn:
+        return service.evidence(conn, principal, objection_id)
+
+
+@router.post("/{objection_id}/public-notice")
+def public_notice(
+    objection_id: str,
+    body: ReasonIn,
+    context: ContextDep,
+    principal: Annotated[Principal, STAFF],
+) -> dict[str, Any]:
+    """The parties cannot be reached: 45 days' public notice before any decision."""
+    with context.db.transaction() as conn:
+        return service.start_public_notice(
+            conn, principal, objection_id, context.clock.now(), body.reason
+        )
+
+
+@router.post("/{objection_id}/investigation")
+def investigation(
+    objection_id: str,
+    body: InvestigationIn,
+    context: ContextDep,
+    principal: Annotated[Principal, STAFF],
+) -> dict[str, Any]:
+    calendar = load_calendar(context.settings.rules_dir)
+    with context.db.transaction() as conn:
+        return service.finish_investigation(
+            conn,
+            principal,
+            objection_id,
+            context.clock.now(),
+            body.finding,
+            body.reason,
+            calendar,
+        )
+
+
+@router.post("/{objection_id}/legal-review")
+def legal_review(
+    objection_id: str,
+    body: LegalReviewIn,
+    context: ContextDep,
+    principal: Annotated[Principal, STAFF],
+) -> dict[str, Any]:
+    calendar = load_calendar(context.settings.rules_dir)
+    with context.db.transaction() as conn:
+        return service.finish_legal_review(
+            conn,
+            principal,
+            objection_id,
+            context.clock.now(),
+            body.opinion,
+            body.reason,
+            calendar,
+        )
+
+
+@router.post("/{objection_id}/decision")
+def decision(
+    objection_id: str,
+    body: DecisionIn,
+    context: ContextDep,
+    principal: Annotated[Principal, STAFF],
+) -> dict[str, Any]:
+    """终办: revoke, revoke only the false items, or not revoke — with reasons."""
+    person = body.responsible_person
+    with context.db.transaction() as conn:
+        return service.decide(
+            conn,
+            principal,
+            objection_id,
+            context.clock.now(),
+            body.decision,
+            body.reason,
+            body.false_items,
+            person.id_number if person else None,
+            person.name if person else None,
+        )
+
+
+@router.post("/{objection_id}/annulment")
+def annulment(
+    objection_id: str,
+    body: ReasonIn,
+    context: ContextDep,
+    principal: Annotated[Principal, STAFF],
+) -> dict[str, Any]:
+    """Annul a wrong revocation and restore the prior state."""
+    with context.db.transaction() as conn:
+        return service.annul(conn, principal, objection_id, context.clock.now(), body.reason)

@@ -1,0 +1,1 @@
+"""The manual-review queue worked by registry staff."""

@@ -1,0 +1,333 @@
+"""The manual-review queue: claim, see the facts and reasons, decide within the legal limit.
+
+The limit is 3 working days from the application (条例 Art.19), +3 once with the head's
+extension. A manual approval issues the licence exactly as an automatic one does
+(:func:`approval.licences.service.issue_licence` and ``store_licence``) and writes the same
+outbox event, so the supervising departments receive it the same way.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.engine import Connection
+
+from approval.access.service import Principal
+from approval.audit.chain import Entry
+from approval.audit.service import append
+from approval.catalog.scope import ScopeCatalog
+from approval.decisions.facts import licence_conditions
+from approval.engine.ruleset import Ruleset
+from approval.errors import ApplicationNotFound
+from approval.intake import repository as intake_repository
+from approval.intake.schemas import ApplicationCreate
+from approval.licences.document import SignedLicence
+from approval.licences.service import issue_licence, store_licence
+from approval.licences.signing import LicenceSigner
+from approval.review import repository
+from approval.supervision import repository as supervision_repository
+from approval.supervision.calendar import WorkCalendar
+from approval.supervision.errors import IllegalTransition
+
+LIMIT_WORKING_DAYS = 3
+EXTENSION_WORKING_DAYS = 3
+BASIS = "《市场主体登记管理条例》第十九条"
+
+
+class NotInQueue(ApplicationNotFound):
+    code = "not_in_review_queue"
+    title = "该申请不在人工审核队列中"
+
+
+class ClaimedByAnother(IllegalTransition):
+    code = "claimed_by_another"
+    title = "该申请已由其他工作人员认领"
+
+
+def _due(created: dt.date, due_on: dt.date | None, calendar: WorkCalendar) -> dt.date:
+    return due_on or calendar.add_working_days(created, LIMIT_WORKING_DAYS)
+
+
+def list_queue(
+    conn: Connection, today: dt.date, calendar: WorkCalendar, overdue_only: bool
+) -> list[dict[str, Any]]:
+    cases = []
+    for row in repository.queue(conn):
+        due = _due(row.created_at.date(), row.due_on, calendar)
+        overdue = today > due
+        if overdue_only and not overdue:
+            continue
+        cases.append(
+            {
+                "application_id": row.id,
+                "received_on": row.created_at.date().isoformat(),
+                "due_on": due.isoformat(),
+                "overdue": overdue,
+                "extended": row.extended_on is not None,
+                "claimed_by": row.claimed_by,
+                "reasons": [r["code"] for r in row.reasons],
+            }
+        )
+    return cases
+
+
+def _waiting(conn: Connection, application_id: str) -> Row[Any]:
+    app = repository.get_application(conn, application_id)
+    if app is None or app.status != "decided" or app.outcome != "manual_review":
+        raise NotInQueue()
+    return app
+
+
+def _entry(
+    principal: Principal, now: dt.datetime, action: str, reason: str | None = None, **detail: Any
+) -> Entry:
+    return Entry(now, principal.key_id, principal.role.value, action, reason, detail)
+
+
+def claim(
+    conn: Connection,
+    principal: Principal,
+    application_id: str,
+    now: dt.datetime,
+    calendar: WorkCalendar,
+    ruleset: Ruleset | None = None,
+) -> dict[str, Any]:
+    app = _waiting(conn, application_id)
+    case = repository.get_case(conn, application_id)
+    if case is None:
+        created = app.created_at.date()
+        repository.open_case(
+            conn,
+            application_id=application_id,
+            opened_on=created,
+            due_on=calendar.add_working_days(created, LIMIT_WORKING_DAYS),
+            claimed_by=principal.key_id,
+            claimed_at=now,
+        )
+    elif case.claimed_by not in (None, principal.key_id):
+        raise ClaimedByAnother()
+    else:
+        repository.update_case(conn, application_id, claimed_by=principal.key_id, claimed_at=now)
+    append(conn, application_id, [_entry(principal, now, "review_claimed")])
+    return view(conn, application_id, ruleset, now.date(), calendar)
+
+
+def view(
+    conn: Connection,
+    application_id: str,
+    ruleset: Ruleset | None,
+    today: dt.date,
+    calendar: WorkCalendar,
+) -> dict[str, Any]:
+    """Everything the reviewer needs: the application, its facts, the registry answers, the
+    reasons and, per fired rule, each condition with the value it saw."""
+    app = _waiting(conn, application_id)
+    case = repository.get_case(conn, application_id)
+    due = _due(app.created_at.date(), case.due_on if case else None, calendar)
+    explanation = []
+    if ruleset is not None and app.facts:
+        for trace in ruleset.explain(app.facts):
+            if trace.fired:
+                explanation.append(
+                    {
+                        "rule_id": trace.rule.id,
+                        "conditions": [
+                            {
+                                "fact": c.condition.fact,
+                                "operator": str(c.condition.operator),
+                                "expected": c.condition.value,
+                                "actual": c.actual,
+                                "passed": c.passed,
+                            }
+                            for c in trace.conditions
+                        ],
+                    }
+                )
+    return {
+        "application_id": app.id,
+        "received_at": app.created_at.isoformat(),
+        "due_on": due.isoformat(),
+        "overdue": today > due,
+        "extended": bool(case and case.extended_on),
+        "claimed_by": case.claimed_by if case else None,
+        "application": app.payload,
+        "facts": app.facts,
+        "reasons": app.reasons,
+        "ruleset_version": app.ruleset_version,
+        "explanation": explanation,
+        "registry_answers": [
+            {"registry": a.registry, "available": a.available, "answer": a.answer}
+            for a in repository.answers(conn, application_id)
+        ],
+        "timeline": [
+            {"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail}
+            for e in intake_repository.list_events(conn, application_id)
+        ],
+    }
+
+
+def extend(
+    conn: Connection,
+    principal: Principal,
+    application_id: str,
+    now: dt.datetime,
+    calendar: WorkCalendar,
+    approved_by: str,
+    reason: str,
+) -> dict[str, Any]:
+    """The head's extension: +3 working days, once (recorded with who approved it and why)."""
+    app = _waiting(conn, application_id)
+    case = repository.get_case(conn, application_id)
+    created = app.created_at.date()
+    if case is None:
+        repository.open_case(
+            conn,
+            application_id=application_id,
+            opened_on=created,
+            due_on=calendar.add_working_days(created, LIMIT_WORKING_DAYS),
+        )
+        case = repository.get_case(conn, application_id)
+    assert case is not None
+    if case.extended_on is not None:
+        raise IllegalTransition("该申请的审核期限已延长过一次")
+    due = calendar.add_working_days(case.due_on, EXTENSION_WORKING_DAYS)
+    repository.update_case(
+        conn,
+        application_id,
+        due_on=due,
+        extended_on=now.date(),
+        extension_approved_by=approved_by,
+        extension_reason=reason,
+    )
+    append(
+        conn,
+        application_id,
+        [_entry(principal, now, "review_extended", reason, approved_by=approved_by, due_on=due)],
+    )
+    return {"application_id": application_id, "due_on": due.isoformat(), "extended": True}
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    app: ApplicationCreate
+    authority_code: str
+    residential: bool
+
+
+def prepare(conn: Connection, principal: Principal, application_id: str) -> Prepared:
+    """Check the reviewer holds the case, before a licence is issued outside the transaction."""
+    app = _waiting(conn, application_id)
+    case = repository.get_case(conn, application_id)
+    if case is None or case.claimed_by != principal.key_id:
+        raise IllegalTransition("请先认领该申请，再作出决定")
+    facts = app.facts or {}
+    return Prepared(
+        ApplicationCreate.model_validate(app.payload),
+        app.authority_code,
+        facts.get("registries.realestate.registered_use") == "住宅",
+    )
+
+
+def issue(
+    prepared: Prepared,
+    serial: int,
+    catalog: ScopeCatalog,
+    signer: LicenceSigner,
+    now: dt.datetime,
+) -> SignedLicence:
+    return issue_licence(
+        serial=serial,
+        app=prepared.app,
+        authority_code=prepared.authority_code,
+        catalog=catalog,
+        signer=signer,
+        now=now,
+    )
+
+
+def decide(
+    conn: Connection,
+    principal: Principal,
+    application_id: str,
+    now: dt.datetime,
+    approve: bool,
+    reasons: list[str],
+    prepared: Prepared,
+    catalog: ScopeCatalog,
+    signed: SignedLicence | None,
+) -> dict[str, Any]:
+    """Settle the case; an approval stores the licence and its outbox event in this transaction."""
+    app = _waiting(conn, application_id)
+    case = repository.get_case(conn, application_id)
+    if case is None or case.claimed_by != principal.key_id:
+        raise IllegalTransition("请先认领该申请，再作出决定")
+    outcome = "approve" if approve else "reject"
+    staff_reasons = [
+        {
+            "rule_id": "MANUAL",
+            "code": "MANUAL_REVIEW_DECISION",
+            "outcome": outcome,
+            "text": text,
+            "basis": BASIS,
+        }
+        for text in reasons
+    ]
+    conditions = (
+        licence_conditions(prepared.app, catalog, residential=prepared.residential)
+        if approve
+        else []
+    )
+    if approve and conditions:
+        outcome = "approve_with_conditions"
+    status = "issued" if approve else "decided"
+    if not repository.settle_application(
+        conn, application_id, now, status, outcome, staff_reasons + list(app.reasons), conditions
+    ):
+        raise NotInQueue()
+    repository.update_case(conn, application_id, decided_at=now, decision=outcome, reasons=reasons)
+    events: list[dict[str, Any]] = [
+        {
+            "application_id": application_id,
+            "at": now,
+            "kind": "reviewed",
+            "detail": {"decision": outcome, "reasons": reasons, "by": principal.key_id},
+        }
+    ]
+    entries = [_entry(principal, now, "review_decided", "；".join(reasons), decision=outcome)]
+    if approve:
+        assert signed is not None
+        credit_code = signed.document.credit_code
+        store_licence(conn, application_id, signed, now)
+        events.append(
+            {
+                "application_id": application_id,
+                "at": now,
+                "kind": "licence_issued",
+                "detail": {"credit_code": credit_code},
+            }
+        )
+        entries.append(_entry(principal, now, "licence_issued", credit_code=credit_code))
+        supervision_repository.insert_outbox(
+            conn,
+            "licence_issued",
+            application_id,
+            {
+                "credit_code": credit_code,
+                "scope": prepared.app.scope,
+                "authority": prepared.authority_code,
+                "route": "manual",
+            },
+            now,
+        )
+    intake_repository.insert_events(conn, events)
+    append(conn, application_id, entries)
+    return {
+        "application_id": application_id,
+        "status": status,
+        "decision": outcome,
+        "credit_code": signed.document.credit_code if signed else None,
+        "conditions": conditions,
+    }

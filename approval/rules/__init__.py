@@ -1,0 +1,1 @@
+"""Rule operations for registry staff: check, test, explain, version, simulate, publish."""

@@ -1,0 +1,173 @@
+"""The example cases in ``rules/tests``: run them, explain failures, measure coverage.
+
+``baseline.yaml`` holds the facts of a clean application; each case in ``cases.yaml`` names the
+rule it is about, the facts it changes, whether that rule fires, the expected decision and,
+optionally, ``fired:`` the exact list of rules expected to fire.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from approval.engine.compiler import evaluate_condition
+from approval.engine.language import Condition, Group, Rule, conditions_of
+from approval.engine.ruleset import Ruleset
+from approval.rules.explain import explain, verdict_of
+
+
+@dataclass
+class CaseResult:
+    number: int
+    case: dict[str, Any]
+    decision: str
+    fired: list[str]
+    problems: list[str]
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+@dataclass
+class Coverage:
+    rules_never_fired: list[str] = field(default_factory=list)
+    rules_never_quiet: list[str] = field(default_factory=list)
+    # (rule id, condition text, line, which branch no case exercised)
+    branches: list[tuple[str, str, int, str]] = field(default_factory=list)
+    total_branches: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "rules_never_fired": self.rules_never_fired,
+            "rules_never_quiet": self.rules_never_quiet,
+            "branches_total": self.total_branches,
+            "branches_missing": [
+                {"rule_id": r, "condition": c, "line": line, "missing": m}
+                for r, c, line, m in self.branches
+            ],
+        }
+
+
+@dataclass
+class CasesReport:
+    results: list[CaseResult]
+    coverage: Coverage
+
+    @property
+    def failed(self) -> list[CaseResult]:
+        return [r for r in self.results if not r.passed]
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "cases": len(self.results),
+            "failed": len(self.failed),
+            "failures": [
+                {"case": r.number, "rule": r.case.get("rule"), "problems": r.problems}
+                for r in self.failed
+            ],
+            "coverage": self.coverage.as_dict(),
+        }
+
+
+def load_cases(tests_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    baseline = yaml.safe_load((tests_dir / "baseline.yaml").read_text(encoding="utf-8"))
+    cases = yaml.safe_load((tests_dir / "cases.yaml").read_text(encoding="utf-8"))
+    return dict(baseline["baseline"]), list(cases["cases"])
+
+
+def _group_with(group: Group, facts: dict[str, Any], target: Condition, forced: bool) -> bool:
+    results = []
+    for item in group.items:
+        if isinstance(item, Group):
+            results.append(_group_with(item, facts, target, forced))
+        elif item is target:
+            results.append(forced)
+        else:
+            results.append(evaluate_condition(item, facts).passed)
+    return all(results) if group.kind == "all" else any(results)
+
+
+def decisive(rule: Rule, facts: dict[str, Any]) -> list[tuple[Condition, bool]]:
+    """Conditions whose own truth decided whether the rule fired here, with that truth."""
+    found = []
+    for cond in conditions_of(rule.when):
+        if _group_with(rule.when, facts, cond, True) != _group_with(rule.when, facts, cond, False):
+            found.append((cond, evaluate_condition(cond, facts).passed))
+    return found
+
+
+def run_cases(
+    ruleset: Ruleset, baseline: dict[str, Any], cases: list[dict[str, Any]]
+) -> CasesReport:
+    results = []
+    fired_seen: set[str] = set()
+    quiet_seen: set[str] = set()
+    branch_seen: set[tuple[str, int, int, bool]] = set()
+    for number, case in enumerate(cases, start=1):
+        facts = {**baseline, **case.get("facts", {})}
+        problems: list[str] = []
+        try:
+            fired_rules = ruleset.fired(facts)
+        except (KeyError, TypeError) as exc:
+            results.append(CaseResult(number, case, "-", [], [f"facts refused: {exc}"]))
+            continue
+        fired = [r.id for r in fired_rules]
+        decision = verdict_of(fired_rules)
+        rule_id = case.get("rule")
+        if rule_id is not None and rule_id not in ruleset.by_id:
+            problems.append(f"the case is about rule {rule_id}, which does not exist")
+        elif rule_id is not None and "fires" in case and (rule_id in fired) != case["fires"]:
+            expected = "fire" if case["fires"] else "stay quiet"
+            actual = "fired" if rule_id in fired else "stayed quiet"
+            problems.append(f"{rule_id} was expected to {expected} but {actual}")
+        if "decision" in case and decision != case["decision"]:
+            problems.append(f"decision expected {case['decision']}, actual {decision}")
+        if "fired" in case and sorted(case["fired"]) != sorted(fired):
+            problems.append(f"fired rules expected {sorted(case['fired'])}, actual {sorted(fired)}")
+        results.append(CaseResult(number, case, decision, fired, problems))
+        for rule in ruleset.rules:
+            (fired_seen if rule.id in fired else quiet_seen).add(rule.id)
+            for cond, truth in decisive(rule, facts):
+                loc = cond.location
+                branch_seen.add((rule.id, loc.line, loc.column, truth))
+    coverage = Coverage()
+    for rule in ruleset.rules:
+        if rule.id not in fired_seen:
+            coverage.rules_never_fired.append(rule.id)
+        if rule.id not in quiet_seen:
+            coverage.rules_never_quiet.append(rule.id)
+        for cond in conditions_of(rule.when):
+            for truth, missing in (
+                (True, "no case shows the rule firing because this condition holds"),
+                (False, "no case shows this condition alone stopping the rule"),
+            ):
+                coverage.total_branches += 1
+                loc = cond.location
+                if (rule.id, loc.line, loc.column, truth) not in branch_seen:
+                    coverage.branches.append((rule.id, cond.source, loc.line, missing))
+    return CasesReport(results, coverage)
+
+
+def explain_failure(ruleset: Ruleset, baseline: dict[str, Any], result: CaseResult) -> list[str]:
+    """Expected vs actual, the rules that fired, and why the case's rule did (not) fire."""
+    from approval.rules.explain import render_text
+
+    case = result.case
+    facts = {**baseline, **case.get("facts", {})}
+    lines = [f"case {result.number} (rule {case.get('rule')}), facts changed: {case.get('facts')}"]
+    lines += [f"  - {p}" for p in result.problems]
+    lines.append(f"  expected decision: {case.get('decision')}   actual: {result.decision}")
+    lines.append(f"  fired: {', '.join(result.fired) or 'nothing'}")
+    try:
+        report = explain(ruleset.rules, facts)
+    except (KeyError, TypeError):
+        return lines
+    wanted = {case.get("rule"), *result.fired, *case.get("fired", [])}
+    for rule in report["rules"]:
+        if rule["rule_id"] in wanted:
+            lines += ["  " + line for line in render_text(rule)]
+    return lines

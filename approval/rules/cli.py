@@ -1,0 +1,474 @@
+"""``miaopi rules …``: check, test, explain, diff, replay, simulate and publish rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from approval.settings import Settings, get_settings
+
+rules_app = typer.Typer(
+    help="Rules: check, test, explain, diff, simulate and publish them.", no_args_is_help=True
+)
+
+PathOption = Annotated[
+    Path | None, typer.Option("--path", help="a rules folder (default: the configured one)")
+]
+ByOption = Annotated[str, typer.Option("--by", help="your name (recorded with the change)")]
+
+
+def _dir(settings: Settings, path: Path | None) -> Path:
+    return path if path is not None else settings.rules_dir
+
+
+def _load_or_exit(settings: Settings, rules_dir: Path) -> Any:
+    """Load every rule and reference file; print each problem and exit 2 if any is refused."""
+    from approval.catalog.scope import RuleDataError
+    from approval.context import load_reference_data
+    from approval.engine.language import RuleFileError
+    from approval.engine.ruleset import Ruleset
+
+    try:
+        load_reference_data(settings.model_copy(update={"rules_dir": rules_dir}))
+        return Ruleset.load(rules_dir)
+    except (RuleFileError, RuleDataError) as exc:
+        typer.echo(f"refused: the rules in {rules_dir} cannot be used:\n{exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[Any]:
+    from approval.database import Database
+    from approval.migrate import upgrade_to_head
+
+    upgrade_to_head(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        yield db
+    finally:
+        db.dispose()
+
+
+def _now(settings: Settings) -> dt.datetime:
+    from approval.clock import clock_for
+
+    return clock_for(settings.fixed_today).now()
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    detail = getattr(exc, "detail", str(exc))
+    typer.echo(f"error: {detail}", err=True)
+    return typer.Exit(2)
+
+
+def _bootstrapped(db: Any, settings: Settings) -> None:
+    from approval.rules import service
+
+    with db.transaction() as conn:
+        service.bootstrap(conn, settings.rules_dir, _now(settings))
+
+
+@rules_app.command("check")
+def check(path: PathOption = None) -> None:
+    """Parse and check every rule file, word list and the scope catalogue; then lint the rules.
+
+    Exit 2 when a file is refused, 1 when the lint has findings, 0 when all is well.
+    """
+    from approval.rules.lint import lint
+
+    settings = get_settings()
+    rules_dir = _dir(settings, path)
+    ruleset = _load_or_exit(settings, rules_dir)
+    try:
+        findings = lint(ruleset.rules)
+        summary = f"{len(ruleset.rules)} rules, version {ruleset.version[:12]}"
+    finally:
+        ruleset.close()
+    if findings:
+        typer.echo(f"{len(findings)} finding(s) to look at ({summary}):")
+        for finding in findings:
+            typer.echo(f"- {finding}")
+        raise typer.Exit(1)
+    typer.echo(f"ok: {summary}; the lint found nothing")
+
+
+@rules_app.command("test")
+def run_tests(
+    path: PathOption = None,
+    show_coverage: Annotated[
+        bool, typer.Option("--coverage/--no-coverage", help="list what no case exercised")
+    ] = True,
+) -> None:
+    """Run the example cases in rules/tests; show failures with explanations, and coverage."""
+    from approval.rules.cases import explain_failure, load_cases, run_cases
+
+    settings = get_settings()
+    rules_dir = _dir(settings, path)
+    ruleset = _load_or_exit(settings, rules_dir)
+    try:
+        baseline, cases = load_cases(rules_dir / "tests")
+        report = run_cases(ruleset, baseline, cases)
+        for result in report.failed:
+            typer.echo("FAILED " + "\n".join(explain_failure(ruleset, baseline, result)))
+            typer.echo("")
+    finally:
+        ruleset.close()
+    cov = report.coverage
+    passed = len(report.results) - len(report.failed)
+    typer.echo(f"{passed} of {len(report.results)} cases passed")
+    covered = cov.total_branches - len(cov.branches)
+    typer.echo(
+        f"coverage: rules never fired: {len(cov.rules_never_fired)}, never quiet: "
+        f"{len(cov.rules_never_quiet)}; condition branches exercised {covered}/{cov.total_branches}"
+    )
+    if show_coverage:
+        for rule_id in cov.rules_never_fired:
+            typer.echo(f"  not covered: no case where {rule_id} fires")
+        for rule_id in cov.rules_never_quiet:
+            typer.echo(f"  not covered: no case where {rule_id} stays quiet")
+        for rule_id, condition, line, missing in cov.branches:
+            typer.echo(f"  not covered: {rule_id} line {line} '{condition}': {missing}")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@rules_app.command("explain")
+def explain(application_id: str) -> None:
+    """For every rule: fired or not, each condition's values, and why it did not fire."""
+    from approval.errors import ApprovalError
+    from approval.rules import service
+    from approval.rules.explain import render_text
+
+    settings = get_settings()
+    with _database(settings) as db:
+        _bootstrapped(db, settings)
+        try:
+            with db.reading() as conn:
+                report = service.explain_application(conn, application_id)
+        except ApprovalError as exc:
+            raise _fail(exc) from None
+    typer.echo(
+        f"application {report['application_id']} ({report['status']}): stored decision "
+        f"{report['stored_decision']}, ruleset {report['ruleset_version'][:12]}; "
+        f"explained: {report['decision']}"
+    )
+    for rule in sorted(report["rules"], key=lambda r: not r["fired"]):
+        for line in render_text(rule):
+            typer.echo(line)
+
+
+@rules_app.command("versions")
+def versions() -> None:
+    """The stored ruleset versions, newest first."""
+    from approval.rules import repository
+
+    settings = get_settings()
+    with _database(settings) as db:
+        _bootstrapped(db, settings)
+        with db.reading() as conn:
+            rows = repository.list_versions(conn)
+    for row in rows:
+        shadow = " (shadow)" if row.shadow else ""
+        typer.echo(
+            f"{row.version[:12]}  {row.status:8}{shadow}  {row.rule_count} rules  by {row.author}"
+            f"  {row.created_at:%Y-%m-%d %H:%M}  approved by {row.approved_by or '-'}"
+            f"  {row.note or ''}"
+        )
+
+
+@rules_app.command("diff")
+def diff(
+    old: Annotated[str, typer.Argument(help="version (or 'disk' for the rules folder)")],
+    new: Annotated[str, typer.Argument(help="version (or 'disk' for the rules folder)")],
+) -> None:
+    """The rules added, removed and changed between two versions."""
+    from approval.errors import ApprovalError
+    from approval.rules import service
+
+    settings = get_settings()
+    with _database(settings) as db:
+        _bootstrapped(db, settings)
+        try:
+            with db.reading() as conn:
+                files = [
+                    service.files_from_dir(settings.rules_dir)
+                    if ref == "disk"
+                    else service.stored_files(conn, ref)[1]
+                    for ref in (old, new)
+                ]
+        except ApprovalError as exc:
+            raise _fail(exc) from None
+    report = service.diff(files[0], files[1])
+    for rule_id in report["added"]:
+        typer.echo(f"added   {rule_id}")
+    for rule_id in report["removed"]:
+        typer.echo(f"removed {rule_id}")
+    for change in report["changed"]:
+        typer.echo(f"changed {change['rule_id']}")
+        for line in change["changes"]:
+            typer.echo(f"    {line}")
+    for change in report["other_files"]:
+        typer.echo(f"file    {change['file']}")
+        for line in change["changes"][:40]:
+            typer.echo(f"    {line}")
+    if not any(report.values()):
+        typer.echo("no differences")
+
+
+def _candidate(db: Any, settings: Settings, version: str | None, path: Path | None) -> Any:
+    from approval.rules import repository, service
+
+    if version is not None and path is not None:
+        typer.echo("error: give --version or --path, not both", err=True)
+        raise typer.Exit(2)
+    if path is not None:
+        return _load_or_exit(settings, path)
+    with db.reading() as conn:
+        if version is None:
+            version = repository.live_versions(conn)[0]
+        _, files = service.stored_files(conn, str(version))
+    return service.compile_files(files)
+
+
+@rules_app.command("replay")
+def replay(
+    application_id: str,
+    version: Annotated[str, typer.Option(help="the ruleset version to replay with")],
+) -> None:
+    """The decision a version would have made on this application's stored facts."""
+    from approval.errors import ApprovalError
+    from approval.rules import service
+
+    settings = get_settings()
+    with _database(settings) as db:
+        _bootstrapped(db, settings)
+        try:
+            ruleset = _candidate(db, settings, version, None)
+            try:
+                with db.reading() as conn:
+                    report = service.replay(conn, application_id, ruleset)
+            finally:
+                ruleset.close()
+        except ApprovalError as exc:
+            raise _fail(exc) from None
+    typer.echo(
+        f"application {application_id}: stored {report['stored_decision']} "
+        f"(version {str(report['stored_version'])[:12]}); version "
+        f"{report['replayed_version'][:12]} decides {report['decision']}"
+    )
+    for reason in report["reasons"]:
+        typer.echo(f"  {reason['rule_id']} [{reason['outcome']}] {reason['text']}")
+
+
+@rules_app.command("simulate")
+def simulate(
+    version: Annotated[str | None, typer.Option(help="a stored version to try")] = None,
+    path: PathOption = None,
+    since: Annotated[
+        dt.datetime | None, typer.Option(formats=["%Y-%m-%d"], help="applications from this day")
+    ] = None,
+    show: Annotated[int, typer.Option(help="how many flipped applications to print")] = 50,
+    as_json: Annotated[bool, typer.Option("--json", help="the whole report as JSON")] = False,
+) -> None:
+    """Run a candidate over stored applications against the active version: rates and flips."""
+    from rich.progress import Progress
+
+    from approval.errors import ApprovalError
+    from approval.rules.explain import render_text
+    from approval.rules.simulation import simulate as run
+
+    settings = get_settings()
+    with _database(settings) as db:
+        _bootstrapped(db, settings)
+        try:
+            candidate = _candidate(db, settings, version, path)
+            baseline = _candidate(db, settings, None, None)
+        except ApprovalError as exc:
+            raise _fail(exc) from None
+        try:
+            with Progress(transient=True, disable=as_json) as progress:
+                task = progress.add_task("simulating", total=None)
+
+                def advance(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                with db.reading() as conn:
+                    report = run(
+                        conn,
+                        baseline,
+                        candidate,
+                        since.replace(tzinfo=dt.UTC) if since else None,
+                        progress=advance,
+                    )
+        finally:
+            candidate.close()
+            baseline.close()
+    if as_json:
+        typer.echo(json.dumps(report, ensure_ascii=False, default=str))
+        return
+    typer.echo(
+        f"{report['applications']} applications; active {report['baseline_version'][:12]} -> "
+        f"candidate {report['candidate_version'][:12]}"
+    )
+    for verdict in report["before"]:
+        b, a = report["before"][verdict], report["after"][verdict]
+        typer.echo(
+            f"  {verdict:24} {b['count']:7} ({b['rate']:.2%}) -> {a['count']:7} ({a['rate']:.2%})"
+        )
+    typer.echo(
+        f"{report['flipped']} would flip; {report['differs_from_stored_outcome']} differ from "
+        "the outcome stored at the time"
+    )
+    for flip in report["flips"][:show]:
+        typer.echo(f"\n{flip['application_id']}: {flip['before']} -> {flip['after']}")
+        typer.echo("  before:")
+        for rule in flip["why_before"]:
+            typer.echo("\n".join("    " + line for line in render_text(rule)))
+        typer.echo("  after:")
+        for rule in flip["why_after"]:
+            typer.echo("\n".join("    " + line for line in render_text(rule)))
+
+
+@rules_app.command("propose")
+def propose(by: ByOption, path: PathOption = None, note: str | None = None) -> None:
+    """Store the rules folder as a draft version, for another rule admin to approve."""
+    from approval.errors import ApprovalError
+    from approval.rules import service
+
+    settings = get_settings()
+    rules_dir = _dir(settings, path)
+    _load_or_exit(settings, rules_dir).close()
+    with _database(settings) as db:
+        _bootstrapped(db, settings)
+        try:
+            with db.transaction() as conn:
+                version = service.propose(
+                    conn, service.files_from_dir(rules_dir), by, note, _now(settings)
+                )
+        except ApprovalError as exc:
+            raise _fail(exc) from None
+    typer.echo(f"proposed {version[:12]} (draft); another rule admin approves it with:")
+    typer.echo(f"  miaopi rules approve {version[:12]} --by NAME")
+
+
+@rules_app.command("approve")
+def approve(version: str, by: ByOption) -> None:
+    """Approve a draft proposed by someone else: runs check, tests and simulation, activates it.
+
+    Every running process switches to it within a few seconds, without a restart.
+    """
+    from approval.errors import ApprovalError
+    from approval.rules import repository, service
+    from approval.rules.publishing import evidence
+
+    settings = get_settings()
+    with _database(settings) as db:
+        _bootstrapped(db, settings)
+        try:
+            with db.reading() as conn:
+                full, files = service.stored_files(conn, version)
+                row = repository.get(conn, full)
+                if row is not None and row.author == by:
+                    service.approve(conn, full, by, {}, _now(settings))
+            candidate = service.compile_files(files)
+            active = _candidate(db, settings, None, None)
+            try:
+                with db.reading() as conn:
+                    pack = evidence(conn, files, candidate, active, settings.rules_dir / "tests")
+            finally:
+                candidate.close()
+                active.close()
+            with db.transaction() as conn:
+                service.approve(conn, full, by, pack, _now(settings))
+        except ApprovalError as exc:
+            raise _fail(exc) from None
+    sim = pack["simulation"]
+    typer.echo(f"approved and activated {full[:12]}")
+    typer.echo(
+        f"  check: {len(pack['check']['findings'])} finding(s); tests: "
+        f"{pack['tests']['cases'] - pack['tests']['failed']}/{pack['tests']['cases']} passed; "
+        f"simulation: {sim['flipped']} of {sim['applications']} applications would flip"
+    )
+
+
+@rules_app.command("rollback")
+def rollback(by: ByOption) -> None:
+    """Go back to the version the active one replaced; takes effect at once."""
+    from approval.errors import ApprovalError
+    from approval.rules import service
+
+    settings = get_settings()
+    with _database(settings) as db:
+        _bootstrapped(db, settings)
+        try:
+            with db.transaction() as conn:
+                old, new = service.rollback(conn, by, _now(settings))
+        except ApprovalError as exc:
+            raise _fail(exc) from None
+    typer.echo(f"rolled back from {old[:12]} to {new[:12]}")
+
+
+@rules_app.command("shadow")
+def shadow(
+    by: ByOption,
+    version: Annotated[str | None, typer.Argument(help="the version to shadow")] = None,
+    off: Annotated[bool, typer.Option("--off", help="stop shadowing")] = False,
+) -> None:
+    """Run a version beside the active one on live traffic; disagreements are recorded."""
+    from approval.errors import ApprovalError
+    from approval.rules import service
+
+    if (version is None) != off:
+        typer.echo("error: give a version, or --off", err=True)
+        raise typer.Exit(2)
+    settings = get_settings()
+    with _database(settings) as db:
+        _bootstrapped(db, settings)
+        try:
+            with db.transaction() as conn:
+                chosen = service.set_shadow(conn, version, by, _now(settings))
+        except ApprovalError as exc:
+            raise _fail(exc) from None
+    typer.echo(f"shadowing {chosen[:12]}" if chosen else "shadow mode off")
+
+
+@rules_app.command("disagreements")
+def disagreements(limit: int = 50) -> None:
+    """Live applications on which the shadow candidate would have decided differently."""
+    from approval.rules import repository
+
+    settings = get_settings()
+    with _database(settings) as db:
+        with db.reading() as conn:
+            rows = repository.disagreements(conn, None, limit)
+    for row in rows:
+        typer.echo(
+            f"{row.application_id}: active {row.active_version[:12]} {row.active_outcome} "
+            f"({', '.join(row.active_rules) or '-'}) / candidate {row.candidate_version[:12]} "
+            f"{row.candidate_outcome} ({', '.join(row.candidate_rules) or '-'})"
+        )
+    if not rows:
+        typer.echo("no disagreements recorded")
+
+
+def facts_table() -> str:
+    """The fact schema as a Markdown table (rules/README.md embeds it)."""
+    from approval.engine.facts import FACTS
+
+    lines = ["| fact | type | meaning | values |", "|---|---|---|---|"]
+    for spec in FACTS.values():
+        values = ", ".join(f'"{c}"' for c in spec.choices) if spec.choices else ""
+        lines.append(f"| `{spec.name}` | {spec.type.value} | {spec.description} | {values} |")
+    return "\n".join(lines)
+
+
+@rules_app.command("facts")
+def facts() -> None:
+    """Print every fact a rule may name, as the table in rules/README.md."""
+    typer.echo(facts_table())

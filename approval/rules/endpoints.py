@@ -1,0 +1,199 @@
+"""Staff API for rule operations: explain, replay, versions, simulate, publish, shadow."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any
+
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from approval.access.endpoints import ContextDep, allow
+from approval.access.service import Principal, Role
+from approval.rules import repository, service
+from approval.rules.publishing import evidence
+from approval.rules.simulation import simulate
+
+router = APIRouter(prefix="/v1", tags=["rules"])
+
+EXPLAINERS = (Role.STAFF, Role.RULE_ADMIN)
+READERS = (Role.STAFF, Role.RULE_ADMIN, Role.SUPERVISOR)
+ADMINS = (Role.RULE_ADMIN,)
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
+
+
+class ProposeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    files: dict[str, str] = Field(description="every rule, word-list and catalogue file by path")
+    note: str | None = Field(default=None, max_length=500)
+
+
+class SimulateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str = Field(min_length=6, max_length=64)
+    since: dt.date | None = None
+    flip_limit: int = Field(default=1000, ge=0, le=100_000)
+
+
+class ShadowIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str | None = Field(default=None, min_length=6, max_length=64)
+
+
+def _since(day: dt.date | None) -> dt.datetime | None:
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None
+
+
+@router.get("/applications/{application_id}/explanation")
+def explain_application(
+    application_id: str,
+    context: ContextDep,
+    _principal: Annotated[Principal, Depends(allow(*EXPLAINERS))],
+) -> Any:
+    """Every rule of the version that decided: fired or not, each condition, and why not."""
+    with context.db.reading() as conn:
+        return _json(service.explain_application(conn, application_id))
+
+
+@router.get("/applications/{application_id}/replay")
+def replay_application(
+    application_id: str,
+    context: ContextDep,
+    _principal: Annotated[Principal, Depends(allow(*EXPLAINERS))],
+    version: Annotated[str, Query(min_length=6, max_length=64)],
+) -> Any:
+    """The decision a stored ruleset version would make on the application's stored facts."""
+    with context.db.reading() as conn:
+        _, files = service.stored_files(conn, version)
+        ruleset = service.compile_files(files)
+        try:
+            return _json(service.replay(conn, application_id, ruleset))
+        finally:
+            ruleset.close()
+
+
+@router.get("/rulesets")
+def list_rulesets(
+    context: ContextDep, _principal: Annotated[Principal, Depends(allow(*READERS))]
+) -> Any:
+    with context.db.reading() as conn:
+        rows = repository.list_versions(conn)
+    versions = [{str(k): v for k, v in r._mapping.items()} for r in rows]
+    return _json({"running": context.ruleset.version, "versions": versions})
+
+
+@router.get("/rulesets/{version}/diff")
+def diff_rulesets(
+    version: str,
+    context: ContextDep,
+    _principal: Annotated[Principal, Depends(allow(*READERS))],
+    against: Annotated[str, Query(min_length=6, max_length=64)],
+) -> Any:
+    """What changes from ``against`` to ``version``, rule by rule."""
+    with context.db.reading() as conn:
+        _, old = service.stored_files(conn, against)
+        _, new = service.stored_files(conn, version)
+    return _json(service.diff(old, new))
+
+
+@router.post("/rulesets", status_code=201)
+def propose_ruleset(
+    body: ProposeIn,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*ADMINS))],
+) -> Any:
+    """Store a draft version; another rule_admin must approve it before it runs."""
+    with context.db.transaction() as conn:
+        version = service.propose(
+            conn, body.files, principal.key_id, body.note, context.clock.now()
+        )
+    return _json({"version": version, "status": "draft"}, 201)
+
+
+@router.post("/rulesets/{version}/approval")
+def approve_ruleset(
+    version: str,
+    request: Request,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*ADMINS))],
+) -> Any:
+    """Approve and activate a draft (four eyes); the check, tests and simulation are attached."""
+    with context.db.reading() as conn:
+        full, files = service.stored_files(conn, version)
+        row = repository.get(conn, full)
+        if row is not None and row.author == principal.key_id:
+            # refuse before the costly evidence: the same person cannot approve
+            service.approve(conn, full, principal.key_id, {}, context.clock.now())
+        candidate = service.compile_files(files)
+        try:
+            pack = evidence(
+                conn, files, candidate, context.ruleset, context.settings.rules_dir / "tests"
+            )
+        finally:
+            candidate.close()
+    with context.db.transaction() as conn:
+        service.approve(conn, full, principal.key_id, pack, context.clock.now())
+    request.app.state.rules_live.poll_once()  # at once here; other processes at their next poll
+    return _json({"version": full, "status": "active", "evidence": pack})
+
+
+@router.post("/rulesets/rollback")
+def rollback_ruleset(
+    request: Request,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*ADMINS))],
+) -> Any:
+    """Back to the version the active one replaced, at once."""
+    with context.db.transaction() as conn:
+        old, new = service.rollback(conn, principal.key_id, context.clock.now())
+    request.app.state.rules_live.poll_once()
+    return _json({"from": old, "to": new})
+
+
+@router.put("/rulesets/shadow")
+def shadow_ruleset(
+    body: ShadowIn,
+    request: Request,
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*ADMINS))],
+) -> Any:
+    """Run a version beside the active one on live traffic (``version: null`` stops it)."""
+    with context.db.transaction() as conn:
+        version = service.set_shadow(conn, body.version, principal.key_id, context.clock.now())
+    request.app.state.rules_live.poll_once()
+    return _json({"shadow": version})
+
+
+@router.get("/rulesets/shadow/disagreements")
+def shadow_disagreements(
+    context: ContextDep,
+    _principal: Annotated[Principal, Depends(allow(*EXPLAINERS))],
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+) -> Any:
+    with context.db.reading() as conn:
+        rows = repository.disagreements(conn, None, limit)
+    return _json([{str(k): v for k, v in r._mapping.items()} for r in rows])
+
+
+@router.post("/rulesets/simulations")
+def simulate_ruleset(
+    body: SimulateIn,
+    context: ContextDep,
+    _principal: Annotated[Principal, Depends(allow(*EXPLAINERS))],
+) -> Any:
+    """A stored version over stored applications, against the running one."""
+    with context.db.reading() as conn:
+        _, files = service.stored_files(conn, body.version)
+        candidate = service.compile_files(files)
+        try:
+            report = simulate(
+                conn, context.ruleset, candidate, _since(body.since), flip_limit=body.flip_limit
+            )
+        finally:
+            candidate.close()
+    return _json(report)

@@ -1,0 +1,123 @@
+"""SQL for ruleset versions, their events and shadow disagreements."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from approval.database import applications
+from approval.rules.tables import ruleset_events, rulesets, shadow_disagreements
+
+SUMMARY = (
+    rulesets.c.version,
+    rulesets.c.status,
+    rulesets.c.author,
+    rulesets.c.created_at,
+    rulesets.c.note,
+    rulesets.c.rule_count,
+    rulesets.c.approved_by,
+    rulesets.c.approved_at,
+    rulesets.c.activated_at,
+    rulesets.c.retired_at,
+    rulesets.c.replaced_version,
+    rulesets.c.shadow,
+)
+
+
+def live_versions(conn: Connection) -> tuple[str | None, str | None]:
+    """The active version and the shadow candidate, in one small query (polled by each process)."""
+    rows = conn.execute(
+        select(rulesets.c.version, rulesets.c.status, rulesets.c.shadow).where(
+            (rulesets.c.status == "active") | rulesets.c.shadow.is_(True)
+        )
+    ).all()
+    active = next((r.version for r in rows if r.status == "active"), None)
+    shadow = next((r.version for r in rows if r.shadow), None)
+    return active, shadow
+
+
+def get(conn: Connection, version: str) -> Row[Any] | None:
+    return conn.execute(select(rulesets).where(rulesets.c.version == version)).first()
+
+
+def find_by_prefix(conn: Connection, prefix: str) -> list[str]:
+    rows = conn.execute(
+        select(rulesets.c.version).where(rulesets.c.version.startswith(prefix, autoescape=True))
+    )
+    return [r.version for r in rows]
+
+
+def list_versions(conn: Connection) -> list[Row[Any]]:
+    return list(conn.execute(select(*SUMMARY).order_by(rulesets.c.created_at.desc())))
+
+
+def insert_version(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(rulesets).values(shadow=False, **values))
+
+
+def set_fields(conn: Connection, version: str, **values: Any) -> None:
+    conn.execute(update(rulesets).where(rulesets.c.version == version).values(**values))
+
+
+def clear_shadow(conn: Connection) -> None:
+    conn.execute(update(rulesets).where(rulesets.c.shadow.is_(True)).values(shadow=False))
+
+
+def add_event(
+    conn: Connection, version: str, kind: str, actor: str, at: dt.datetime, **detail: Any
+) -> None:
+    conn.execute(
+        insert(ruleset_events).values(version=version, kind=kind, actor=actor, at=at, detail=detail)
+    )
+
+
+def events(conn: Connection, version: str | None = None) -> list[Row[Any]]:
+    query = select(ruleset_events).order_by(ruleset_events.c.id)
+    if version is not None:
+        query = query.where(ruleset_events.c.version == version)
+    return list(conn.execute(query))
+
+
+def insert_disagreements(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(shadow_disagreements), list(rows))
+
+
+def disagreements(conn: Connection, candidate: str | None, limit: int) -> list[Row[Any]]:
+    query = select(shadow_disagreements).order_by(shadow_disagreements.c.id.desc()).limit(limit)
+    if candidate is not None:
+        query = query.where(shadow_disagreements.c.candidate_version == candidate)
+    return list(conn.execute(query))
+
+
+def application_facts(conn: Connection, application_id: str) -> Any:
+    return conn.execute(
+        select(
+            applications.c.id,
+            applications.c.facts,
+            applications.c.ruleset_version,
+            applications.c.outcome,
+            applications.c.status,
+            applications.c.created_at,
+        ).where(applications.c.id == application_id)
+    ).first()
+
+
+def stored_applications(
+    conn: Connection, since: dt.datetime | None, batch: int = 2000
+) -> tuple[int, Any]:
+    """How many applications with stored facts there are, and an iterator over them."""
+    where: list[Any] = [applications.c.facts.is_not(None)]
+    if since is not None:
+        where.append(applications.c.created_at >= since)
+    total = conn.execute(select(func.count()).select_from(applications).where(*where)).scalar_one()
+    rows = conn.execution_options(yield_per=batch).execute(
+        select(applications.c.id, applications.c.facts, applications.c.outcome)
+        .where(*where)
+        .order_by(applications.c.created_at, applications.c.id)
+    )
+    return int(total), rows

@@ -1,0 +1,211 @@
+"""Pending verification that resolves itself.
+
+An application parked because a registry did not answer is re-queried with backoff and decided
+the way submission decides it (:func:`approval.intake.service.determine`) once every registry
+answers; past ``verification_limit_seconds`` it goes to manual review with a reason the
+applicant sees on the timeline. The queue is a table, claimed under leases, so a restarted or
+second worker carries on where the last one stopped and no application is decided twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from approval.context import AppContext
+from approval.intake import repository as intake_repository
+from approval.intake.identity import IdNumberInvalid, check_id_number
+from approval.intake.schemas import ApplicationCreate
+from approval.intake.service import determine, query_registries, store_issued
+from approval.verification import repository
+from approval.verification.connections import close_registries
+from approval.verification.service import backoff_seconds, store_exchanges
+from connectors.exchanges import recording
+
+logger = logging.getLogger("miaopi.verification")
+
+BATCH = 20
+
+TIMEOUT_REASON = {
+    "rule_id": "R46-VERIFICATION-TIMEOUT",
+    "code": "REGISTRY_VERIFICATION_TIMEOUT",
+    "outcome": "manual_review",
+    "text": "有关登记系统长时间未能答复，无法自动核验，申请已转人工审核；"
+    "工作人员将尽快办理，无需重复提交。",
+    "basis": "《市场主体登记管理条例》第十九条",
+}
+
+
+class _LostClaim(Exception):
+    """Another worker took the application over (our lease ran out): leave it to them."""
+
+
+def _aware(value: dt.datetime, like: dt.datetime) -> dt.datetime:
+    # SQLite hands back naive datetimes; every stored time is on the service clock's zone
+    return value if value.tzinfo is not None else value.replace(tzinfo=like.tzinfo)
+
+
+async def run_once(ctx: AppContext, now: dt.datetime | None = None, limit: int = BATCH) -> int:
+    """Claim the due applications, re-query their registries, and conclude or reschedule each.
+
+    Returns how many were claimed. ``now`` stands in for the clock (tests, replays).
+    """
+    at = now or ctx.clock.now()
+    token = uuid.uuid4().hex
+    lease = dt.timedelta(seconds=ctx.settings.verification_lease_seconds)
+    with ctx.db.transaction() as conn:
+        claimed = repository.claim_due(conn, at, at + lease, token, limit)
+    results = await asyncio.gather(
+        *(_resolve(ctx, row, token, at) for row in claimed), return_exceptions=True
+    )
+    for result in results:
+        if isinstance(result, _LostClaim):
+            continue
+        if isinstance(result, BaseException):
+            # no applicant data in the log line: the exception text may quote it
+            logger.error("verification attempt failed: %s", type(result).__name__)
+    return len(claimed)
+
+
+async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> None:
+    application_id = row.application_id
+    if row.status != "pending_verification":  # concluded some other way meanwhile
+        with ctx.db.transaction() as conn:
+            repository.finish(conn, application_id, token)
+        return
+    give_up_at = _aware(row.give_up_at, now)
+    attempts = row.attempts + 1
+    app = ApplicationCreate.model_validate(row.payload)
+    try:
+        id_check = check_id_number(app.operator.id_type, app.operator.id_number, now.date())
+    except IdNumberInvalid:
+        _to_manual_review(ctx, row, token, now, attempts, "identity no longer checks")
+        return
+    if now >= give_up_at:
+        _to_manual_review(ctx, row, token, now, attempts - 1, "verification time limit reached")
+        return
+    with recording() as exchanges:
+        answers = await query_registries(ctx, application_id, app, id_check)
+    if answers.unavailable:
+        error = "; ".join(
+            f"{a.registry.value}: {a.detail}" for a in answers.answers if not a.available
+        )
+        next_at = min(
+            now + dt.timedelta(seconds=backoff_seconds(ctx.settings, attempts)), give_up_at
+        )
+        with ctx.db.transaction() as conn:
+            if not repository.reschedule(conn, application_id, token, attempts, next_at, error):
+                raise _LostClaim()
+            store_exchanges(conn, exchanges, application_id, row.operator_id_number, now)
+        return
+    determined = determine(ctx, app, id_check, answers, now)
+    with ctx.db.transaction() as conn:
+        _conclude(conn, row, token, determined.columns(), determined.events, now)
+        repository.replace_registry_answers(
+            conn,
+            application_id,
+            [
+                {
+                    "application_id": application_id,
+                    "registry": a.registry.value,
+                    "available": a.available,
+                    "answer": a.stored(),
+                    "detail": a.detail,
+                    "latency_ms": a.latency_ms,
+                    "fetched_at": now,
+                }
+                for a in answers.answers
+            ],
+        )
+        store_exchanges(conn, exchanges, application_id, row.operator_id_number, now)
+        if determined.signed is not None:
+            store_issued(conn, application_id, determined.signed, app, now)
+
+
+def _conclude(
+    conn: Connection,
+    row: Any,
+    token: str,
+    columns: dict[str, Any],
+    events: list[dict[str, Any]],
+    now: dt.datetime,
+) -> None:
+    """Take the application off the queue and record its outcome, or raise if it is not ours."""
+    if not repository.finish(conn, row.application_id, token):
+        raise _LostClaim()
+    if not repository.conclude_application(conn, row.application_id, **columns, updated_at=now):
+        raise _LostClaim()
+    intake_repository.insert_events(
+        conn, [{"application_id": row.application_id, **event} for event in events]
+    )
+
+
+def _to_manual_review(
+    ctx: AppContext, row: Any, token: str, now: dt.datetime, attempts: int, why: str
+) -> None:
+    columns = {
+        "status": "decided",
+        "outcome": "manual_review",
+        "reasons": [TIMEOUT_REASON],
+        "conditions": [],
+        "decided_at": now,
+    }
+    event = {
+        "at": now,
+        "kind": "manual_review",
+        "detail": {
+            "reason": TIMEOUT_REASON["code"],
+            "text": TIMEOUT_REASON["text"],
+            "attempts": attempts,
+            "why": why,
+        },
+    }
+    with ctx.db.transaction() as conn:
+        _conclude(conn, row, token, columns, [event], now)
+
+
+async def run_worker(ctx: AppContext, stop: asyncio.Event) -> None:
+    """Poll for due applications until ``stop`` is set; an error waits for the next round."""
+    while not stop.is_set():
+        try:
+            claimed = await run_once(ctx)
+        except Exception as exc:  # the database may be busy or down: try again next round
+            logger.error("verification round failed: %s", type(exc).__name__)
+            claimed = 0
+        if claimed == 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), ctx.settings.verification_poll_seconds)
+
+
+@dataclass
+class VerificationRunner:
+    """The worker as run inside ``serve`` (lifespan): started, then stopped cleanly."""
+
+    ctx: AppContext
+    stop_event: asyncio.Event
+    task: asyncio.Task[None] | None
+
+    async def stop(self) -> None:
+        self.stop_event.set()
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.task
+        await close_registries(self.ctx.registries)
+
+
+def start_verification(ctx: AppContext) -> VerificationRunner:
+    stop = asyncio.Event()
+    task = (
+        asyncio.create_task(run_worker(ctx, stop), name="miaopi-verification")
+        if ctx.settings.verification_worker
+        else None
+    )
+    return VerificationRunner(ctx, stop, task)

@@ -1,0 +1,3 @@
+from tests.engine.conftest import baseline_facts, shipped_ruleset
+
+__all__ = ["baseline_facts", "shipped_ruleset"]

@@ -1,0 +1,149 @@
+"""``miaopi rules``: check with lint, test with coverage, explain, diff, publish, roll back."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from approval.cli import app
+from approval.settings import PROJECT_ROOT, Settings, get_settings
+from tests.conftest import submit
+from tests.fixtures import application_for
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def rules_copy(
+    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    rules = tmp_path / "rules"
+    shutil.copytree(PROJECT_ROOT / "rules", rules)
+    monkeypatch.setenv("APPROVAL_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("APPROVAL_FIXED_TODAY", "2026-11-26")
+    monkeypatch.setenv("APPROVAL_SIGNING_KEY_PATH", str(settings.signing_key_path))
+    get_settings.cache_clear()
+    yield rules
+    get_settings.cache_clear()
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
+    _edit(
+        rules_copy / "identity.yaml",
+        "identity.face_match_score >= 0.6",
+        "identity.face_match_score >= 0.5",
+    )
+    result = runner.invoke(app, ["rules", "check", "--path", str(rules_copy)])
+    assert result.exit_code == 1
+    assert "1 finding(s) to look at" in result.output
+    assert "R06-FACE-MISMATCH (rules/identity.yaml:43)" in result.output
+    assert "R06-FACE-UNCERTAIN (rules/identity.yaml:54)" in result.output
+    assert "at least 0.5 and below 0.6" in result.output
+
+
+def test_test_command_explains_a_failure_and_reports_coverage(rules_copy: Path) -> None:
+    passing = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
+    assert passing.exit_code == 0, passing.output
+    assert "84 of 84 cases passed" in passing.output
+    assert "condition branches exercised" in passing.output
+    _edit(rules_copy / "identity.yaml", "operator.age < 16", "operator.age < 15")
+    failing = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
+    assert failing.exit_code == 1
+    assert "R08-UNDER-16 was expected to fire but stayed quiet" in failing.output
+    assert "expected decision: reject   actual: approve" in failing.output
+    assert "FAIL  operator.age < 15   actual: 15" in failing.output
+    assert "why not: operator.age < 15 (actual 15)" in failing.output
+
+
+def test_publish_four_eyes_explain_replay_and_rollback(
+    rules_copy: Path, client: TestClient, keys: dict[str, str]
+) -> None:
+    created = submit(client, keys["staff"], application_for("clean_owner")).json()
+    _edit(
+        rules_copy / "identity.yaml",
+        "identity.face_match_score < 0.8",
+        "identity.face_match_score < 0.94",
+    )
+    _edit(
+        rules_copy / "tests" / "cases.yaml",
+        "identity.face_match_score: 0.8}",
+        "identity.face_match_score: 0.95}",
+    )
+
+    proposed = runner.invoke(app, ["rules", "propose", "--path", str(rules_copy), "--by", "wang"])
+    assert proposed.exit_code == 0, proposed.output
+    version = proposed.output.split()[1]
+    refused = runner.invoke(app, ["rules", "approve", version, "--by", "wang"])
+    assert refused.exit_code == 2
+    assert "不能自己批准" in refused.output
+
+    approved = runner.invoke(app, ["rules", "approve", version, "--by", "li"])
+    assert approved.exit_code == 0, approved.output
+    assert "tests: 84/84 passed; simulation: 1 of 1 applications would flip" in approved.output
+
+    live = client.app.state.rules_live  # type: ignore[attr-defined]
+    assert live.poll_once() is True  # the running server follows, without a restart
+    assert submit(client, keys["staff"], application_for("clean_owner")).json()["decision"] == (
+        "manual_review"
+    )
+
+    explained = runner.invoke(app, ["rules", "explain", created["id"]])
+    assert explained.exit_code == 0, explained.output
+    assert "stored decision approve" in explained.output
+    assert "quiet R06-FACE-UNCERTAIN" in explained.output
+    assert "why not: identity.face_match_score < 0.8 (actual 0.93)" in explained.output
+
+    replayed = runner.invoke(app, ["rules", "replay", created["id"], "--version", version])
+    assert replayed.exit_code == 0, replayed.output
+    assert "decides manual_review" in replayed.output
+
+    versions = runner.invoke(app, ["rules", "versions"])
+    old = next(line.split()[0] for line in versions.output.splitlines() if "retired" in line)
+    diff = runner.invoke(app, ["rules", "diff", old, version])
+    assert "changed R06-FACE-UNCERTAIN" in diff.output
+    assert "+when identity.face_match_score < 0.94" in diff.output
+
+    rolled = runner.invoke(app, ["rules", "rollback", "--by", "li"])
+    assert rolled.exit_code == 0, rolled.output
+    assert rolled.output.startswith(f"rolled back from {version} to {old}")
+    assert live.poll_once() is True
+    assert submit(client, keys["staff"], application_for("clean_owner")).json()["decision"] == (
+        "approve"
+    )
+
+
+def test_shadow_and_simulate_from_the_command_line(
+    rules_copy: Path, client: TestClient, keys: dict[str, str]
+) -> None:
+    _edit(
+        rules_copy / "identity.yaml",
+        "identity.face_match_score < 0.8",
+        "identity.face_match_score < 0.94",
+    )
+    submit(client, keys["staff"], application_for("clean_owner"))
+    simulated = runner.invoke(app, ["rules", "simulate", "--path", str(rules_copy)])
+    assert simulated.exit_code == 0, simulated.output
+    assert "1 would flip" in simulated.output
+    assert "approve -> manual_review" in simulated.output
+    proposed = runner.invoke(app, ["rules", "propose", "--path", str(rules_copy), "--by", "wang"])
+    version = proposed.output.split()[1]
+    assert runner.invoke(app, ["rules", "shadow", version, "--by", "wang"]).exit_code == 0
+    client.app.state.rules_live.poll_once()  # type: ignore[attr-defined]
+    created = submit(client, keys["staff"], application_for("clean_owner")).json()
+    assert created["decision"] == "approve"
+    client.app.state.rules_live.poll_once()  # type: ignore[attr-defined]
+    listed = runner.invoke(app, ["rules", "disagreements"])
+    assert f"{created['id']}: active" in listed.output
+    assert "approve" in listed.output
+    assert "manual_review" in listed.output
