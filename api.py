@@ -20,6 +20,7 @@ from approval.audit.endpoints import router as audit_router
 from approval.bundles.endpoints import router as bundles_router
 from approval.catalog.endpoints import router as catalog_router
 from approval.context import AppContext, build_context
+from approval.deadlines.endpoints import router as deadlines_router
 from approval.errors import ApprovalError
 from approval.feedback.endpoints import router as feedback_router
 from approval.intake.endpoints import router as intake_router
@@ -152,6 +153,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(intake_router)
     app.include_router(catalog_router)
     app.include_router(bundles_router)
+    app.include_router(deadlines_router)
     app.include_router(feedback_router)
     app.include_router(stats_router)
     app.include_router(licences_router)

@@ -83,22 +83,29 @@ def create_key(
     department: Annotated[
         str | None, typer.Option(help="supervisor keys: the department code, e.g. SCJG")
     ] = None,
+    hall: Annotated[
+        str | None,
+        typer.Option(help="terminal and window keys: the hall code (rules/catalog/halls.yaml)"),
+    ] = None,
 ) -> None:
     """Create an API key and print it (it is shown only once)."""
     from approval.access.service import create_key as create
+    from approval.catalog.items import load_catalog
     from approval.clock import clock_for
     from approval.database import Database
     from approval.errors import ApprovalError
     from approval.migrate import upgrade_to_head
 
     settings = get_settings()
+    if hall is not None and hall not in load_catalog(settings.rules_dir / "catalog").halls:
+        typer.echo(f"error: 没有编码为 {hall} 的办事大厅（见 rules/catalog/halls.yaml）", err=True)
+        raise typer.Exit(2)
     upgrade_to_head(settings.database_url)
     db = Database(settings.database_url)
     try:
         with db.transaction() as conn:
-            secret = create(
-                conn, role, subject, label, clock_for(settings.fixed_today).now(), department
-            )
+            now = clock_for(settings.fixed_today).now()
+            secret = create(conn, role, subject, label, now, department, hall)
     except ApprovalError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(2) from None

@@ -22,6 +22,7 @@ def insert_key(
     label: str | None,
     now: dt.datetime,
     department: str | None = None,
+    hall_code: str | None = None,
 ) -> None:
     conn.execute(
         insert(api_keys).values(
@@ -32,13 +33,14 @@ def insert_key(
             label=label,
             created_at=now,
             department=department,
+            hall_code=hall_code,
         )
     )
 
 
-def find_active_key(conn: Connection, key_hash: str) -> Row[Any, Any, Any] | None:
+def find_active_key(conn: Connection, key_hash: str) -> Row[Any, Any, Any, Any] | None:
     return conn.execute(
-        select(api_keys.c.id, api_keys.c.role, api_keys.c.subject).where(
+        select(api_keys.c.id, api_keys.c.role, api_keys.c.subject, api_keys.c.hall_code).where(
             api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None)
         )
     ).first()

@@ -32,6 +32,7 @@ class Principal:
     key_id: str
     role: Role
     subject: str | None  # the applicant's ID number, for mobile keys
+    hall_code: str | None = None  # the hall a terminal or window key stands in
 
     def may_see_person(self, id_number: str) -> bool:
         """Whether unmasked personal data of this person may be shown to the caller."""
@@ -49,6 +50,7 @@ def create_key(
     label: str | None,
     now: dt.datetime,
     department: str | None = None,
+    hall_code: str | None = None,
 ) -> str:
     """Store a new key and return its secret; the secret is not kept.
 
@@ -72,10 +74,12 @@ def create_key(
         raise UnknownRole("只有 mobile 密钥绑定申请人")
     if department and parsed != Role.SUPERVISOR:
         raise UnknownRole("只有 supervisor 密钥属于监管部门（--department）")
+    if hall_code and parsed not in (Role.TERMINAL, Role.STAFF):
+        raise UnknownRole("只有 terminal 和 staff（窗口）密钥设在办事大厅（--hall）")
     key_id = secrets.token_hex(8)
     secret = f"mpk_{parsed.value}_{secrets.token_urlsafe(24)}"
     repository.insert_key(
-        conn, key_id, hash_key(secret), parsed.value, subject, label, now, department
+        conn, key_id, hash_key(secret), parsed.value, subject, label, now, department, hall_code
     )
     return secret
 
@@ -95,7 +99,7 @@ class KeyCache:
             return hit[1]
         with conn_factory() as conn:
             row = repository.find_active_key(conn, digest)
-        principal = Principal(row.id, Role(row.role), row.subject) if row else None
+        principal = Principal(row.id, Role(row.role), row.subject, row.hall_code) if row else None
         if len(self._entries) > 10_000:
             self._entries.clear()
         self._entries[digest] = (now + self._ttl, principal)

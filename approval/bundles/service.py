@@ -19,9 +19,8 @@ from approval.context import AppContext
 from approval.errors import BundleNotFound, BundleScopeMissing, InvalidApplication
 from approval.intake import repository as intake_repository
 from approval.intake import service as intake
+from approval.intake.service import REGISTRATION
 from approval.problems import validation_errors
-
-REGISTRATION = "SCJG-GT-001"
 
 _REGISTRATION_PART = {
     "issued": ("completed", "已核准设立登记并发放营业执照"),
@@ -116,7 +115,7 @@ async def submit_bundle(
         form = BundleCreate.model_validate_json(body)
     except ValidationError as exc:
         raise InvalidApplication(errors=validation_errors(exc)) from None
-    hall = find_hall(ctx.catalog, form.hall_code)
+    hall = find_hall(ctx.catalog, form.hall_code or principal.hall_code)
     channel = channel_of(principal.role, hall)
     for code in bundle.items:
         check_delivery(ctx.catalog.items[code], channel, hall)

@@ -15,6 +15,9 @@ from sqlalchemy.exc import IntegrityError
 
 from approval.access.service import APPLICANT_ROLES, Principal, Role
 from approval.audit.service import store_new_chain, submission_rows
+from approval.calendar import WorkingCalendar
+from approval.catalog.delivery import channel_of, check_delivery, find_hall
+from approval.catalog.items import CatalogItem
 from approval.context import AppContext
 from approval.decisions.facts import build_facts, licence_conditions
 from approval.decisions.registries import RegistryAnswers, ask_registries
@@ -40,6 +43,8 @@ from approval.licences.service import issue_licence, store_licence
 from approval.problems import validation_errors
 from approval.verification.service import park, store_exchanges
 from connectors.exchanges import recording
+
+REGISTRATION = "SCJG-GT-001"  # 个体工商户设立登记 in the catalog
 
 
 def _json_ready(value: Any) -> Any:
@@ -288,6 +293,10 @@ async def submit(
         raise IdempotencyKeyRequired()
     now = ctx.clock.now()
     app, id_check = _parse(body, principal, now.date())
+    item = ctx.catalog.items[REGISTRATION]
+    hall = find_hall(ctx.catalog, principal.hall_code)
+    channel = channel_of(principal.role, hall)
+    check_delivery(item, channel, hall)
     application_id = uuid.uuid4().hex
     authority_code = app.premises.district_code
     with recording() as exchanges:
@@ -297,14 +306,21 @@ async def submit(
     ctx.shadow.observe(application_id, determined)
     facts, status, signed = determined.facts, determined.status, determined.signed
     events: list[dict[str, Any]] = [
-        {"at": now, "kind": "received", "detail": {"channel": principal.role.value}},
+        {
+            "at": now,
+            "kind": "received",
+            "detail": {"channel": channel, "hall": principal.hall_code},
+        },
         *determined.events,
     ]
     row: dict[str, Any] = {
         "id": application_id,
         "created_at": now,
         "updated_at": decided_at,
-        "channel": principal.role.value,
+        "channel": channel,
+        "hall_code": principal.hall_code,
+        "item_code": item.code,
+        "due_date": due_date(ctx.calendar, item, now.date(), determined),
         "key_id": principal.key_id,
         "idempotency_key": idempotency_key,
         "request_hash": request_hash,
@@ -338,6 +354,16 @@ async def submit(
             raise
         return 201, _replay_or_conflict(seen, request_hash)
     return 201, response
+
+
+def due_date(
+    calendar: WorkingCalendar, item: CatalogItem, received: dt.date, determined: Determination
+) -> dt.date:
+    """The promised limit for a decision made at once; the legal one for a case that waits."""
+    waits = determined.status == "pending_verification" or determined.outcome == "manual_review"
+    return calendar.add_working_days(
+        received, item.legal_limit_days if waits else item.promised_limit_days
+    )
 
 
 def _store(

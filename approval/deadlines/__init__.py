@@ -1,0 +1,1 @@
+"""Time limits: what is past its due date, for staff."""
