@@ -14,11 +14,22 @@ from approval.engine.language import Outcome, Rule, parse_rules_dir
 from approval.engine.runtime import CompiledRuleset
 
 
+def _part_of_a_ruleset(relative: str) -> bool:
+    """Rule files, the word lists and the scope catalogue decide; their test cases go along.
+
+    The item catalogue, halls, calendar and supervision map live beside them but decide
+    nothing, so editing them does not make a new ruleset version.
+    """
+    top = relative.split("/")[0]
+    return "/" not in relative or top in ("words", "tests") or relative == "catalog/scope.yaml"
+
+
 def ruleset_files(rules_dir: Path) -> dict[str, bytes]:
-    """Every YAML file of a rules folder (rules, word lists, catalogue, tests), by relative path."""
+    """The YAML files of a ruleset (rules, word lists, scope catalogue, tests), by relative path."""
     return {
-        path.relative_to(rules_dir).as_posix(): path.read_bytes()
+        relative: path.read_bytes()
         for path in sorted(rules_dir.rglob("*.yaml"))
+        if _part_of_a_ruleset(relative := path.relative_to(rules_dir).as_posix())
     }
 
 

@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
 from approval.objections import service
-from approval.supervision.calendar import load_calendar
 
 router = APIRouter(prefix="/v1/objections", tags=["objections"])
 
@@ -67,7 +66,7 @@ def file_objection(
     principal: Annotated[Principal, Depends(allow(Role.MOBILE))],
 ) -> dict[str, Any]:
     """The person whose identity was used objects (identity: the app's key bound to their ID)."""
-    calendar = load_calendar(context.settings.rules_dir)
+    calendar = context.calendar
     with context.db.transaction() as conn:
         return service.file_objection(
             conn, principal, body.credit_code, body.grounds, context.clock.now(), calendar
@@ -137,7 +136,7 @@ def investigation(
     context: ContextDep,
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
-    calendar = load_calendar(context.settings.rules_dir)
+    calendar = context.calendar
     with context.db.transaction() as conn:
         return service.finish_investigation(
             conn,
@@ -157,7 +156,7 @@ def legal_review(
     context: ContextDep,
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
-    calendar = load_calendar(context.settings.rules_dir)
+    calendar = context.calendar
     with context.db.transaction() as conn:
         return service.finish_legal_review(
             conn,

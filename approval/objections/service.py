@@ -29,12 +29,13 @@ from approval.access.service import Principal, Role
 from approval.audit import repository as audit_repository
 from approval.audit.chain import Entry
 from approval.audit.service import append
+from approval.calendar import WorkingCalendar
 from approval.errors import Forbidden, NotFound
 from approval.intake import repository as intake_repository
 from approval.intake.identity import mask_id_number
 from approval.objections import repository
 from approval.supervision import repository as supervision_repository
-from approval.supervision.calendar import WorkCalendar, add_months, add_years
+from approval.supervision.calendar import add_months, add_years
 from approval.supervision.errors import IllegalTransition
 
 ACCEPTANCE_WORKING_DAYS = 3
@@ -157,7 +158,7 @@ def file_objection(
     credit_code: str,
     grounds: str,
     now: dt.datetime,
-    calendar: WorkCalendar,
+    calendar: WorkingCalendar,
 ) -> dict[str, Any]:
     """An objection by the person whose identity was used (the mobile key's verified ID)."""
     licence = repository.licence(conn, credit_code.upper())
@@ -318,7 +319,7 @@ def finish_investigation(
     now: dt.datetime,
     finding: str,
     reason: str,
-    calendar: WorkCalendar,
+    calendar: WorkingCalendar,
 ) -> dict[str, Any]:
     row = _load(conn, objection_id)
     _expect(row, "investigation")
@@ -346,7 +347,7 @@ def finish_legal_review(
     now: dt.datetime,
     opinion: str,
     reason: str,
-    calendar: WorkCalendar,
+    calendar: WorkingCalendar,
 ) -> dict[str, Any]:
     row = _load(conn, objection_id)
     _expect(row, "legal_review")

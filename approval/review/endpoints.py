@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
 from approval.review import service
-from approval.supervision.calendar import load_calendar
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
 
@@ -38,7 +37,7 @@ def list_cases(
     context: ContextDep, principal: Annotated[Principal, STAFF], overdue: bool = False
 ) -> dict[str, Any]:
     """Applications waiting for a person, oldest first; ``overdue=true``: past the limit."""
-    calendar = load_calendar(context.settings.rules_dir)
+    calendar = context.calendar
     with context.db.reading() as conn:
         items = service.list_queue(conn, context.clock.today(), calendar, overdue)
     return {"items": items}
@@ -48,7 +47,7 @@ def list_cases(
 def read_case(
     application_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]
 ) -> dict[str, Any]:
-    calendar = load_calendar(context.settings.rules_dir)
+    calendar = context.calendar
     with context.db.reading() as conn:
         return service.view(conn, application_id, context.ruleset, context.clock.today(), calendar)
 
@@ -57,7 +56,7 @@ def read_case(
 def claim_case(
     application_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]
 ) -> dict[str, Any]:
-    calendar = load_calendar(context.settings.rules_dir)
+    calendar = context.calendar
     with context.db.transaction() as conn:
         return service.claim(
             conn, principal, application_id, context.clock.now(), calendar, context.ruleset
@@ -72,7 +71,7 @@ def extend_case(
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
     """The head's extension (+3 working days, once)."""
-    calendar = load_calendar(context.settings.rules_dir)
+    calendar = context.calendar
     with context.db.transaction() as conn:
         return service.extend(
             conn,

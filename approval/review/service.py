@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection
 from approval.access.service import Principal
 from approval.audit.chain import Entry
 from approval.audit.service import append
+from approval.calendar import WorkingCalendar
 from approval.catalog.scope import ScopeCatalog
 from approval.decisions.facts import licence_conditions
 from approval.engine.ruleset import Ruleset
@@ -29,7 +30,6 @@ from approval.licences.service import issue_licence, store_licence
 from approval.licences.signing import LicenceSigner
 from approval.review import repository
 from approval.supervision import repository as supervision_repository
-from approval.supervision.calendar import WorkCalendar
 from approval.supervision.errors import IllegalTransition
 
 LIMIT_WORKING_DAYS = 3
@@ -47,12 +47,12 @@ class ClaimedByAnother(IllegalTransition):
     title = "该申请已由其他工作人员认领"
 
 
-def _due(created: dt.date, due_on: dt.date | None, calendar: WorkCalendar) -> dt.date:
+def _due(created: dt.date, due_on: dt.date | None, calendar: WorkingCalendar) -> dt.date:
     return due_on or calendar.add_working_days(created, LIMIT_WORKING_DAYS)
 
 
 def list_queue(
-    conn: Connection, today: dt.date, calendar: WorkCalendar, overdue_only: bool
+    conn: Connection, today: dt.date, calendar: WorkingCalendar, overdue_only: bool
 ) -> list[dict[str, Any]]:
     cases = []
     for row in repository.queue(conn):
@@ -92,7 +92,7 @@ def claim(
     principal: Principal,
     application_id: str,
     now: dt.datetime,
-    calendar: WorkCalendar,
+    calendar: WorkingCalendar,
     ruleset: Ruleset | None = None,
 ) -> dict[str, Any]:
     app = _waiting(conn, application_id)
@@ -120,7 +120,7 @@ def view(
     application_id: str,
     ruleset: Ruleset | None,
     today: dt.date,
-    calendar: WorkCalendar,
+    calendar: WorkingCalendar,
 ) -> dict[str, Any]:
     """Everything the reviewer needs: the application, its facts, the registry answers, the
     reasons and, per fired rule, each condition with the value it saw."""
@@ -174,7 +174,7 @@ def extend(
     principal: Principal,
     application_id: str,
     now: dt.datetime,
-    calendar: WorkCalendar,
+    calendar: WorkingCalendar,
     approved_by: str,
     reason: str,
 ) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from approval.calendar import WorkingCalendar
 from approval.catalog.scope import ScopeCatalog
 from approval.clock import Clock
 from approval.context import AppContext
@@ -21,7 +22,6 @@ from approval.database import Database
 from approval.licences.signing import LicenceSigner
 from approval.settings import Settings
 from approval.supervision import service
-from approval.supervision.calendar import WorkCalendar, load_calendar
 from approval.supervision.departments import DepartmentMap, load_department_map
 
 logger = logging.getLogger("miaopi.dispatch")
@@ -45,7 +45,7 @@ class Dispatcher:
     signer: LicenceSigner
     catalog: ScopeCatalog
     departments: DepartmentMap
-    calendar: WorkCalendar
+    calendar: WorkingCalendar
     webhooks: dict[str, str]
     timeout_seconds: float = 5.0
     # called after each post and before its result is stored (tests stop the worker here)
@@ -67,7 +67,7 @@ class Dispatcher:
             signer=signer,
             catalog=catalog,
             departments=load_department_map(settings.rules_dir),
-            calendar=load_calendar(settings.rules_dir),
+            calendar=WorkingCalendar.load(settings.rules_dir / "calendar" / "holidays.yaml"),
             webhooks=dict(settings.supervision_webhooks),
         )
 

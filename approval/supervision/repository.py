@@ -143,13 +143,16 @@ def list_copies(
 
 
 def newly_overdue(conn: Connection, today: dt.date) -> list[Row[Any]]:
+    """Copies past their claim deadline not yet escalated, locked (skipped by other workers)."""
     return list(
         conn.execute(
-            select(supervision_copies).where(
+            select(supervision_copies)
+            .where(
                 supervision_copies.c.status.in_(OPEN_FOR_CLAIM),
                 supervision_copies.c.claim_due_on < today,
                 supervision_copies.c.escalated_at.is_(None),
             )
+            .with_for_update(skip_locked=True)
         )
     )
 

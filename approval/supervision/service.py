@@ -25,12 +25,12 @@ from sqlalchemy.engine import Connection
 from approval.access.service import Principal, Role
 from approval.audit.chain import Entry
 from approval.audit.service import append
+from approval.calendar import WorkingCalendar
 from approval.catalog.scope import ScopeCatalog
 from approval.intake import repository as intake_repository
 from approval.intake.identity import mask_id_number
 from approval.licences.signing import LicenceSigner
 from approval.supervision import repository
-from approval.supervision.calendar import WorkCalendar
 from approval.supervision.departments import DepartmentMap
 from approval.supervision.errors import CopyNotFound, IllegalTransition, NoDepartment
 
@@ -133,7 +133,7 @@ def route_outbox(
     catalog: ScopeCatalog,
     departments: DepartmentMap,
     webhooks: dict[str, str],
-    calendar: WorkCalendar,
+    calendar: WorkingCalendar,
     limit: int = 100,
 ) -> int:
     """Fan pending outbox events out to their departments' copies; the count of events."""
