@@ -128,24 +128,20 @@ def canonical(value: Any) -> bytes:
     return canonical_json(value)
 
 
-def submission_rows(
-    chain: str,
+def event_entries(
     actor: str,
     role: str,
     events: Sequence[dict[str, Any]],
     facts: dict[str, Any] | None = None,
-) -> list[dict[str, Any]]:
-    """A submitted application's first records, one per timeline event, hashed before the write.
-
-    The decision's record carries the SHA-256 of the facts it was decided on, so the stored
-    facts can later be shown to be the ones the rules saw.
-    """
+) -> list[Entry]:
+    """One record per timeline event. A decision's record carries the SHA-256 of the facts it
+    was decided on, so the stored facts can later be shown to be the ones the rules saw."""
     facts_hash = (
         hashlib.sha256(orjson.dumps(facts, option=orjson.OPT_SORT_KEYS)).hexdigest()
         if facts is not None
         else None
     )
-    entries = [
+    return [
         Entry(
             at=event["at"],
             actor=actor,
@@ -157,4 +153,14 @@ def submission_rows(
         )
         for event in events
     ]
-    return new_chain_rows(chain, entries)
+
+
+def submission_rows(
+    chain: str,
+    actor: str,
+    role: str,
+    events: Sequence[dict[str, Any]],
+    facts: dict[str, Any] | None = None,
+) -> list[dict[str, Any]]:
+    """A submitted application's first records, hashed before the write (no read needed)."""
+    return new_chain_rows(chain, event_entries(actor, role, events, facts))

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from approval.audit import service as audit
 from approval.context import AppContext
 from approval.intake import repository as intake_repository
 from approval.intake.identity import IdNumberInvalid, check_id_number
@@ -41,6 +42,9 @@ TIMEOUT_REASON = {
     "工作人员将尽快办理，无需重复提交。",
     "basis": "《市场主体登记管理条例》第十九条",
 }
+
+
+WORKER_ACTOR = "verification-worker"
 
 
 class _LostClaim(Exception):
@@ -144,6 +148,11 @@ def _conclude(
         raise _LostClaim()
     intake_repository.insert_events(
         conn, [{"application_id": row.application_id, **event} for event in events]
+    )
+    audit.append(
+        conn,
+        row.application_id,
+        audit.event_entries(WORKER_ACTOR, "system", events, columns.get("facts")),
     )
 
 

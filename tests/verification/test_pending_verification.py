@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from api import create_app
+from approval.audit import service as audit
 from approval.migrate import upgrade_to_head
 from approval.settings import RegistryEndpoint, Settings
 from approval.verification import repository
@@ -82,6 +83,13 @@ def _exchanges(client: TestClient, application_id: str) -> list[Any]:
         )
 
 
+def _audited_actions(client: TestClient, application_id: str) -> list[str]:
+    ctx = client.app.state.context  # type: ignore[attr-defined]
+    with ctx.db.reading() as conn:
+        assert audit.verify_all(conn).first_break is None
+        return [record["action"] for record in audit.entries_for(conn, application_id)]
+
+
 EXPECTED = {"clean_owner": ("issued", "approve"), "banned": ("decided", "reject")}
 
 
@@ -111,6 +119,10 @@ def test_each_fault_parks_and_recovery_decides(
         stored = _read(app_client, keys["staff"], body["id"])
         assert (stored["status"], stored["decision"]) == EXPECTED[persona], fault
         assert stored["timeline"][-1]["kind"] in ("licence_issued", "decided")
+        # the worker's decision is on the application's audit chain, which still verifies
+        actions = _audited_actions(app_client, body["id"])
+        assert actions[0] == "received"
+        assert actions[-1] == stored["timeline"][-1]["kind"]
         assert _work(app_client, after_seconds=900) == 0  # off the queue
 
 
@@ -126,6 +138,7 @@ def test_manual_review_after_the_limit(
     assert [r["code"] for r in stored["reasons"]] == ["REGISTRY_VERIFICATION_TIMEOUT"]
     assert stored["timeline"][-1]["kind"] == "manual_review"
     assert stored["licence"] is None
+    assert _audited_actions(app_client, body["id"])[-1] == "manual_review"
     stubs.reset()
     assert _work(app_client, after_seconds=limit + 600) == 0  # decided once, never again
 
