@@ -42,8 +42,13 @@ def _check_rules_or_exit(settings: Settings) -> str:
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address")] = None,
     port: Annotated[int | None, typer.Option(help="port")] = None,
+    workers: Annotated[
+        int, typer.Option(min=1, help="API processes; more than one needs PostgreSQL")
+    ] = 1,
 ) -> None:
     """Bring the schema up to date and serve the API (uvicorn)."""
+    import os
+
     import uvicorn
 
     from api import create_app
@@ -52,11 +57,32 @@ def serve(
     settings = get_settings().model_copy(
         update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     )
+    if workers > 1 and settings.database_url.startswith("sqlite"):
+        typer.echo(
+            "refused: --workers above 1 needs PostgreSQL (APPROVAL_DATABASE_URL); SQLite is "
+            "served by one process with one writer — run one `miaopi serve` on it",
+            err=True,
+        )
+        raise typer.Exit(2)
     typer.echo(f"rules: {_check_rules_or_exit(settings)}")
     upgrade_to_head(settings.database_url)
     # no access log: request lines would carry applicants' data into logs
+    if workers == 1:
+        uvicorn.run(
+            create_app(settings),
+            host=settings.host,
+            port=settings.port,
+            access_log=False,
+            log_level="info",
+        )
+        return
+    # each worker process builds its app from the environment: pass the overrides there
+    os.environ["APPROVAL_HOST"] = settings.host
+    os.environ["APPROVAL_PORT"] = str(settings.port)
     uvicorn.run(
-        create_app(settings),
+        "api:create_app",
+        factory=True,
+        workers=workers,
         host=settings.host,
         port=settings.port,
         access_log=False,
@@ -174,6 +200,7 @@ def worker() -> None:
 
     from approval.context import build_context
     from approval.migrate import upgrade_to_head
+    from approval.rules.live import LiveRules
     from approval.verification.connections import close_registries
     from approval.verification.worker import run_worker
 
@@ -186,9 +213,15 @@ def worker() -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        # decide with the active ruleset version, and follow it when it changes, as serve does
+        rules = LiveRules(ctx)
+        rules.start()
+        poll = asyncio.create_task(rules.run(settings.rules_poll_seconds))
         try:
             await run_worker(ctx, stop)
         finally:
+            poll.cancel()
+            rules.close()
             await close_registries(ctx.registries)
 
     typer.echo("verification worker running (Ctrl-C to stop)")

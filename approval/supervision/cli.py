@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import signal
 import time
 from typing import Annotated
 
 import typer
 
 from approval.settings import get_settings
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def dispatch(
@@ -28,6 +33,9 @@ def dispatch(
     dispatcher = Dispatcher.from_settings(
         settings, context.db, context.clock, context.signer, context.reference.scope
     )
+    # SIGTERM, as process managers stop a service, ends it like Ctrl-C: every step is its own
+    # transactions and deliveries are at-least-once, so stopping anywhere loses nothing
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         while True:
             report = dispatcher.run_once()
