@@ -19,9 +19,10 @@ from approval.calendar import WorkingCalendar
 from approval.catalog.delivery import channel_of, check_delivery, find_hall
 from approval.catalog.items import CatalogItem
 from approval.context import AppContext
-from approval.decisions.facts import build_facts, licence_conditions
+from approval.decisions.facts import ReferenceData, build_facts, licence_conditions
 from approval.decisions.registries import RegistryAnswers, ask_registries
 from approval.decisions.service import UNAVAILABLE_REASON, Verdict, decide
+from approval.engine.ruleset import Ruleset
 from approval.errors import (
     ApplicationNotFound,
     Forbidden,
@@ -170,13 +171,16 @@ def determine(
     id_check: IdNumberCheck,
     answers: RegistryAnswers,
     decided_at: dt.datetime,
+    rules: tuple[Ruleset, ReferenceData] | None = None,
 ) -> Determination:
     """Facts, decision and licence from the answers: the same at submission and on re-check.
 
     A registry that did not answer parks the application; nothing is decided on missing facts.
+    ``rules`` is the ruleset in force when the application arrived (default: the active one).
     """
+    ruleset, reference = rules or (ctx.ruleset, ctx.reference)
     authority_code = app.premises.district_code
-    facts = build_facts(app, id_check, answers, ctx.reference, decided_at.date())
+    facts = build_facts(app, id_check, answers, reference, decided_at.date())
     events: list[dict[str, Any]] = [
         {
             "at": decided_at,
@@ -206,12 +210,12 @@ def determine(
             None,
             decided_at,
         )
-    decision = decide(ctx.ruleset, facts)
+    decision = decide(ruleset, facts)
     status = "issued" if decision.approved else "decided"
     conditions = (
         licence_conditions(
             app,
-            ctx.reference.scope,
+            reference.scope,
             residential=facts["registries.realestate.registered_use"] == "住宅",
         )
         if decision.verdict == Verdict.APPROVE_WITH_CONDITIONS
@@ -234,7 +238,7 @@ def determine(
             serial=ctx.serials.take(authority_code),
             app=app,
             authority_code=authority_code,
-            catalog=ctx.reference.scope,
+            catalog=reference.scope,
             signer=ctx.signer,
             now=decided_at,
         )
@@ -292,6 +296,8 @@ async def submit(
     if idempotency_key is None and principal.role in APPLICANT_ROLES:
         raise IdempotencyKeyRequired()
     now = ctx.clock.now()
+    # a ruleset published while this application is in flight does not decide it
+    rules_in_force = (ctx.ruleset, ctx.reference)
     app, id_check = _parse(body, principal, now.date())
     item = ctx.catalog.items[REGISTRATION]
     hall = find_hall(ctx.catalog, principal.hall_code)
@@ -302,7 +308,7 @@ async def submit(
     with recording() as exchanges:
         answers = await query_registries(ctx, application_id, app, id_check)
     decided_at = ctx.clock.now()
-    determined = determine(ctx, app, id_check, answers, decided_at)
+    determined = determine(ctx, app, id_check, answers, decided_at, rules_in_force)
     ctx.shadow.observe(application_id, determined)
     facts, status, signed = determined.facts, determined.status, determined.signed
     events: list[dict[str, Any]] = [
