@@ -10,6 +10,7 @@ from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from approval.database import applications
+from approval.review.tables import review_cases
 from approval.rules.tables import ruleset_events, rulesets, shadow_disagreements
 
 SUMMARY = (
@@ -115,8 +116,15 @@ def stored_applications(
     if since is not None:
         where.append(applications.c.created_at >= since)
     total = conn.execute(select(func.count()).select_from(applications).where(*where)).scalar_one()
+    # staff's final decision on a manually reviewed case, to compare the candidate with
     rows = conn.execution_options(yield_per=batch).execute(
-        select(applications.c.id, applications.c.facts, applications.c.outcome)
+        select(
+            applications.c.id,
+            applications.c.facts,
+            applications.c.outcome,
+            review_cases.c.decision.label("staff_decision"),
+        )
+        .outerjoin(review_cases, review_cases.c.application_id == applications.c.id)
         .where(*where)
         .order_by(applications.c.created_at, applications.c.id)
     )

@@ -21,6 +21,12 @@ from approval.rules import repository
 from approval.rules.explain import rule_view
 
 VERDICTS = [v.value for v in Verdict]
+# staff decide a manual case approve or reject; the candidate agrees when it would too
+# (a candidate that would still send the case to manual review agrees with neither)
+STAFF_AGREES = {
+    "approve": {Verdict.APPROVE.value, Verdict.APPROVE_WITH_CONDITIONS.value},
+    "reject": {Verdict.REJECT.value},
+}
 Progress = Callable[[int, int], None]
 
 
@@ -54,6 +60,8 @@ def simulate(
     flips: list[dict[str, Any]] = []
     flip_count = 0
     disagree_with_stored = 0
+    staff_decided = 0
+    staff_disagreements: list[dict[str, Any]] = []
     done = 0
     for row in rows:
         facts = dict(row.facts)
@@ -62,6 +70,17 @@ def simulate(
         after[new.verdict.value] += 1
         if row.outcome is not None and new.verdict.value != row.outcome:
             disagree_with_stored += 1
+        if row.staff_decision is not None:
+            staff_decided += 1
+            if new.verdict.value not in STAFF_AGREES[row.staff_decision]:
+                staff_disagreements.append(
+                    {
+                        "application_id": row.id,
+                        "staff_decision": row.staff_decision,
+                        "candidate": new.verdict.value,
+                        "fired": sorted(r.id for r in new.fired),
+                    }
+                )
         if old.verdict != new.verdict:
             flip_count += 1
             if flip_limit is None or len(flips) < flip_limit:
@@ -90,6 +109,8 @@ def simulate(
         "after": _rates(after, done),
         "flipped": flip_count,
         "differs_from_stored_outcome": disagree_with_stored,
+        "staff_decided": staff_decided,
+        "disagrees_with_staff": staff_disagreements,
         "flips": flips,
     }
 

@@ -15,6 +15,7 @@ from approval.access.service import create_key
 from approval.database import Database, api_keys, applications
 from approval.engine.ruleset import Ruleset
 from approval.migrate import upgrade_to_head
+from approval.review.tables import review_cases
 from approval.rules import service
 from approval.rules.simulation import simulate
 from tests.engine.conftest import RULES_DIR
@@ -116,3 +117,50 @@ def test_simulated_threshold_change_flips_exactly_the_right_applications(
     assert flip["why_after"][0]["rule_id"] == "R06-FACE-UNCERTAIN"
     assert flip["why_after"][0]["fired"] is True
     assert seen[-1] == (COUNT, COUNT)
+
+
+def test_simulation_reports_disagreements_with_staffs_final_decisions(
+    store: tuple[Database, list[Any]],
+) -> None:
+    db, generated = store
+    manual = [
+        (app_id, facts) for app_id, facts in generated if _verdict(facts, 0.8) == "manual_review"
+    ]
+    staff = {
+        app_id: ("approve" if n % 2 else "reject") for n, (app_id, _) in enumerate(manual[:300])
+    }
+    with db.transaction() as conn:
+        conn.execute(
+            insert(review_cases),
+            [
+                {
+                    "application_id": app_id,
+                    "opened_on": NOW.date(),
+                    "due_on": NOW.date(),
+                    "decided_at": NOW,
+                    "decision": decision,
+                }
+                for app_id, decision in staff.items()
+            ],
+        )
+    files = service.files_from_dir(RULES_DIR)
+    old = "identity.face_match_score < 0.8"
+    files["identity.yaml"] = files["identity.yaml"].replace(old, "identity.face_match_score < 0.7")
+    baseline = Ruleset.load(RULES_DIR)
+    candidate = service.compile_files(files)
+    try:
+        with db.reading() as conn:
+            report = simulate(conn, baseline, candidate)
+    finally:
+        baseline.close()
+        candidate.close()
+    facts_of = dict(generated)
+    agrees = {"approve": {"approve", "approve_with_conditions"}, "reject": {"reject"}}
+    expected = {
+        app_id
+        for app_id, decision in staff.items()
+        if _verdict(facts_of[app_id], 0.7) not in agrees[decision]
+    }
+    assert report["staff_decided"] == len(staff)
+    assert {d["application_id"] for d in report["disagrees_with_staff"]} == expected
+    assert 0 < len(expected) < len(staff)
