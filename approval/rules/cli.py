@@ -325,6 +325,16 @@ def simulate(
         f"{report['flipped']} would flip; {report['differs_from_stored_outcome']} differ from "
         "the outcome stored at the time"
     )
+    disagreements = report["disagrees_with_staff"]
+    typer.echo(
+        f"{len(disagreements)} of {report['staff_decided']} cases staff decided by hand would "
+        "be decided otherwise"
+    )
+    for case in disagreements[:show]:
+        typer.echo(
+            f"  {case['application_id']}: staff {case['staff_decision']}, "
+            f"candidate {case['candidate']} ({', '.join(case['fired']) or 'no rule fired'})"
+        )
     for flip in report["flips"][:show]:
         typer.echo(f"\n{flip['application_id']}: {flip['before']} -> {flip['after']}")
         typer.echo("  before:")
