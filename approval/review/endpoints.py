@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from approval.access.endpoints import ContextDep, allow
@@ -34,13 +34,16 @@ class ExtensionIn(_In):
 
 @router.get("/cases")
 def list_cases(
-    context: ContextDep, principal: Annotated[Principal, STAFF], overdue: bool = False
+    context: ContextDep,
+    principal: Annotated[Principal, STAFF],
+    overdue: bool = False,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     """Applications waiting for a person, oldest first; ``overdue=true``: past the limit."""
     calendar = context.calendar
     with context.db.reading() as conn:
         items = service.list_queue(conn, context.clock.today(), calendar, overdue)
-    return {"items": items}
+    return {"total": len(items), "items": items[:limit]}
 
 
 @router.get("/cases/{application_id}")

@@ -152,3 +152,13 @@ def test_only_staff_work_the_queue(client: TestClient, keys: dict[str, str], rol
             f"/v1/review/cases/{created['id']}/{action}", headers=headers, json=body
         )
         assert response.status_code == 403
+
+
+def test_the_queue_is_paged(client: TestClient, keys: dict[str, str]) -> None:
+    for n in range(3):
+        submit(client, keys["terminal"], application_for("minor_16", employees=n))
+    staff = {"Authorization": f"Bearer {keys['staff']}"}
+    page = client.get("/v1/review/cases", params={"limit": 2}, headers=staff).json()
+    assert page["total"] == 3
+    assert len(page["items"]) == 2
+    assert client.get("/v1/review/cases", params={"limit": 0}, headers=staff).status_code == 422
