@@ -16,4 +16,6 @@ if ! echo "$cluster" | grep -q online; then
 fi
 su postgres -c "psql -q -p $port -tc \"SELECT 1 FROM pg_roles WHERE rolname = 'miaopi_test'\"" | grep -q 1 ||
     su postgres -c "psql -q -p $port -c \"CREATE ROLE miaopi_test LOGIN CREATEDB PASSWORD 'miaopi_test'\"" >&2
+# dropping a test database ends its sessions, autovacuum's among them
+su postgres -c "psql -q -p $port -c \"GRANT pg_signal_backend TO miaopi_test\"" >&2
 echo "postgresql+psycopg://miaopi_test:miaopi_test@127.0.0.1:$port/postgres"
