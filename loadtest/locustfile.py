@@ -193,6 +193,12 @@ class MobileApp(Applicant):
             self._read(self.rng.choice(self.mine))
 
     @task(2)
+    def list_own(self) -> None:
+        self.client.get(
+            "/v1/applications?limit=20", headers=_auth(self.key), name="GET /v1/applications"
+        )
+
+    @task(2)
     def data_access(self) -> None:
         self.client.get(
             "/v1/me/data-access?limit=50", headers=_auth(self.key), name="GET /v1/me/data-access"

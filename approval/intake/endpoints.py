@@ -1,9 +1,10 @@
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
 import orjson
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import Response
 
 from approval.access.endpoints import ContextDep, allow
@@ -42,6 +43,20 @@ async def submit_application(
     """Submit a registration; the decision (and licence) comes back in the same response."""
     status, body = await service.submit(context, principal, await request.body(), idempotency_key)
     return _json(body, status)
+
+
+@router.get("")
+def list_applications(
+    context: ContextDep,
+    principal: Annotated[Principal, Depends(allow(*READERS))],
+    status: Annotated[str | None, Query(max_length=24)] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    before: Annotated[dt.datetime | None, Query(description="next_before of the last page")] = None,
+) -> Any:
+    """My applications, newest first (a mobile key: its applicant's; a terminal: its own)."""
+    with context.db.reading() as conn:
+        body = service.list_applications(conn, principal, status, limit, before)
+    return _json(body)
 
 
 @router.get("/{application_id}", response_model=ApplicationRead)

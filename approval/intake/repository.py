@@ -50,6 +50,37 @@ def get_application(conn: Connection, application_id: str) -> Row[Any] | None:
     return conn.execute(select(applications).where(applications.c.id == application_id)).first()
 
 
+def list_applications(
+    conn: Connection,
+    *,
+    key_id: str | None,
+    operator_id_number: str | None,
+    status: str | None,
+    limit: int,
+    before: dt.datetime | None,
+) -> list[Row[Any]]:
+    """Newest first; narrowed to one key's or one applicant's applications when given."""
+    query = select(
+        applications.c.id,
+        applications.c.created_at,
+        applications.c.status,
+        applications.c.outcome,
+        applications.c.channel,
+        applications.c.operator_id_number,
+        applications.c.payload["name"].as_string().label("name"),
+    )
+    if key_id is not None:
+        query = query.where(applications.c.key_id == key_id)
+    if operator_id_number is not None:
+        query = query.where(applications.c.operator_id_number == operator_id_number)
+    if status is not None:
+        query = query.where(applications.c.status == status)
+    if before is not None:
+        query = query.where(applications.c.created_at < before)
+    order = (applications.c.created_at.desc(), applications.c.id.desc())
+    return list(conn.execute(query.order_by(*order).limit(limit)))
+
+
 def list_events(conn: Connection, application_id: str) -> list[Row[Any]]:
     return list(
         conn.execute(

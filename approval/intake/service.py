@@ -421,3 +421,40 @@ def read_application(
     return render(
         row._mapping, events, licence.credit_code if licence else None, principal, base_url
     )
+
+
+def list_applications(
+    conn: Connection,
+    principal: Principal,
+    status: str | None,
+    limit: int,
+    before: dt.datetime | None,
+) -> dict[str, Any]:
+    """The caller's applications, newest first: a mobile key its applicant's, a terminal its own,
+    staff everyone's. ``next_before`` pages on."""
+    rows = repository.list_applications(
+        conn,
+        key_id=principal.key_id if principal.role == Role.TERMINAL else None,
+        operator_id_number=principal.subject if principal.role == Role.MOBILE else None,
+        status=status,
+        limit=limit,
+        before=before,
+    )
+    items = [
+        {
+            "id": row.id,
+            "created_at": _json_ready(row.created_at),
+            "status": row.status,
+            "decision": row.outcome,
+            "channel": row.channel,
+            "name": row.name,
+            "operator_id_number": row.operator_id_number
+            if principal.may_see_person(row.operator_id_number)
+            else mask_id_number(row.operator_id_number),
+        }
+        for row in rows
+    ]
+    return {
+        "items": items,
+        "next_before": items[-1]["created_at"] if len(items) == limit else None,
+    }
