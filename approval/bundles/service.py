@@ -14,12 +14,11 @@ from approval.bundles import repository
 from approval.bundles.schemas import BundleCreate
 from approval.calendar import WorkingCalendar
 from approval.catalog.delivery import channel_of, check_delivery, find_hall
-from approval.catalog.items import Bundle, Catalog
+from approval.catalog.items import REGISTRATION, Bundle, Catalog
 from approval.context import AppContext
 from approval.errors import BundleNotFound, BundleScopeMissing, InvalidApplication
 from approval.intake import repository as intake_repository
 from approval.intake import service as intake
-from approval.intake.service import REGISTRATION
 from approval.problems import validation_errors
 
 _REGISTRATION_PART = {

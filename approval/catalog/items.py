@@ -45,6 +45,9 @@ class ItemKind(StrEnum):
     OTHER = "other"
 
 
+# 个体工商户设立登记: the item the instant-approval path decides
+REGISTRATION = "SCJG-GT-001"
+
 KIND_LABELS = {"permit": "行政许可", "filing": "备案", "registration": "登记", "other": "其他"}
 LEVEL_LABELS = {
     "city": "市政务服务中心",

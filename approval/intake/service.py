@@ -17,7 +17,7 @@ from approval.access.service import APPLICANT_ROLES, Principal, Role
 from approval.audit.service import store_new_chain, submission_rows
 from approval.calendar import WorkingCalendar
 from approval.catalog.delivery import channel_of, check_delivery, find_hall
-from approval.catalog.items import CatalogItem
+from approval.catalog.items import REGISTRATION, CatalogItem
 from approval.context import AppContext
 from approval.decisions.facts import ReferenceData, build_facts, licence_conditions
 from approval.decisions.registries import RegistryAnswers, ask_registries
@@ -44,8 +44,6 @@ from approval.licences.service import issue_licence, store_licence
 from approval.problems import validation_errors
 from approval.verification.service import park, store_exchanges
 from connectors.exchanges import recording
-
-REGISTRATION = "SCJG-GT-001"  # 个体工商户设立登记 in the catalog
 
 
 def _json_ready(value: Any) -> Any:

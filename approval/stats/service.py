@@ -10,11 +10,10 @@ from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from approval.calendar import WorkingCalendar
-from approval.catalog.items import CHANNEL_LABELS, Catalog
+from approval.catalog.items import CHANNEL_LABELS, REGISTRATION, Catalog
 from approval.database import applications
 from approval.feedback.tables import ratings
 
-REGISTRATION = "SCJG-GT-001"
 BUCKETS_SECONDS = (1, 5, 60, 3600, 86400, 3 * 86400)
 COMPLETED = {"issued", "decided"}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,17 +14,11 @@ import httpx
 from connectors.base import FoodQuery, QueryPurpose, Registry
 from connectors.http import HttpRegistryConfig, http_registry
 from connectors.signing import KeyDirectory
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.fixtures.network import free_port
 
 
 def test_the_stub_registry_command_serves_signed_answers(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "APPROVAL_REGISTRY_KEYS_DIR": str(tmp_path)}
     command = [sys.executable, "-m", "approval.cli", "stub-registry", "food", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -16,7 +16,6 @@ import datetime as dt
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -35,6 +34,7 @@ from approval.licences.signing import LicenceSigner
 from approval.migrate import upgrade_to_head
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.fixtures import application_for
+from tests.fixtures.network import free_port
 
 pytestmark = [
     pytest.mark.postgres,
@@ -50,13 +50,6 @@ CONCURRENCY = 16
 START_SECONDS = 30.0
 DRAIN_SECONDS = 20.0
 WEBHOOK_DEPARTMENT = "SW"  # every licence goes to SCJG (pulled) and SW (pushed here)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def _miaopi() -> list[str]:
@@ -228,7 +221,7 @@ def test_two_api_processes_two_workers_and_a_dispatcher_keep_the_books_straight(
         now = dt.datetime.now(dt.UTC)
         keys = [create_key(conn, "terminal", None, f"kiosk {n}", now) for n in (1, 2)]
 
-    ports = [_free_port(), _free_port()]
+    ports = [free_port(), free_port()]
     bases = [f"http://127.0.0.1:{port}" for port in ports]
     common = {
         **os.environ,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -20,21 +19,15 @@ from approval.migrate import upgrade_to_head
 from approval.settings import Settings
 from tests.conftest import submit
 from tests.fixtures import application_for
+from tests.fixtures.network import free_port
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @pytest.fixture
 def served(settings: Settings) -> Iterator[str]:
     upgrade_to_head(settings.database_url)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
     )

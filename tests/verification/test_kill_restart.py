@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -22,13 +21,7 @@ import httpx
 import pytest
 
 from tests.fixtures import application_for
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.fixtures.network import free_port
 
 
 def _wait_until(check: Any, what: str, seconds: float = 30) -> None:
@@ -76,7 +69,7 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
 def test_nothing_is_lost_when_serve_is_killed_and_restarted(
     tmp_path: Path, processes: Processes
 ) -> None:
-    registry_port, service_port = _free_port(), _free_port()
+    registry_port, service_port = free_port(), free_port()
     registry = f"http://127.0.0.1:{registry_port}"
     service = f"http://127.0.0.1:{service_port}"
     env = {
