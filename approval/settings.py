@@ -93,6 +93,12 @@ class Settings(BaseSettings):
     dispatch_interval_seconds: float = Field(
         default=2.0, ge=0, description="outbox dispatch period in serve; 0: use `miaopi dispatch`"
     )
+    dispatch_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how long a webhook post is reserved; a dispatcher that died while posting "
+        "is taken over after this (keep it above the webhook timeout, 5 s)",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -7,6 +7,7 @@ SQLite one writer at a time), and posts outside any transaction.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -48,6 +49,7 @@ class Dispatcher:
     calendar: WorkingCalendar
     webhooks: dict[str, str]
     timeout_seconds: float = 5.0
+    lease: dt.timedelta = service.LEASE
     # called after each post and before its result is stored (tests stop the worker here)
     after_post: Callable[[service.Delivery], None] | None = None
     _client: httpx.Client | None = field(default=None, repr=False)
@@ -69,6 +71,7 @@ class Dispatcher:
             departments=load_department_map(settings.rules_dir),
             calendar=WorkingCalendar.load(settings.rules_dir / "calendar" / "holidays.yaml"),
             webhooks=dict(settings.supervision_webhooks),
+            lease=dt.timedelta(seconds=settings.dispatch_lease_seconds),
         )
 
     def client(self) -> httpx.Client:
@@ -106,7 +109,9 @@ class Dispatcher:
         while True:
             now = self.clock.now()
             with self.db.transaction() as conn:
-                deliveries = service.lease_deliveries(conn, now, self.webhooks, self.signer)
+                deliveries = service.lease_deliveries(
+                    conn, now, self.webhooks, self.signer, lease=self.lease
+                )
             if not deliveries:
                 break
             for delivery in deliveries:

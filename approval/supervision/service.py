@@ -240,8 +240,9 @@ def lease_deliveries(
     webhooks: dict[str, str],
     signer: LicenceSigner,
     limit: int = 50,
+    lease: dt.timedelta = LEASE,
 ) -> list[Delivery]:
-    rows = repository.lease_due_webhooks(conn, now, now + LEASE, limit)
+    rows = repository.lease_due_webhooks(conn, now, now + lease, limit)
     deliveries = []
     for row in rows:
         url = webhooks.get(row.department)

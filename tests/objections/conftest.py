@@ -10,5 +10,5 @@ from tests.supervision.support import quiet_settings
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return quiet_settings(tmp_path, TODAY)
+def settings(tmp_path: Path, database_url: str) -> Settings:
+    return quiet_settings(tmp_path, TODAY, database_url)

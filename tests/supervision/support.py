@@ -33,10 +33,10 @@ class MovableClock:
         self.current = dt.datetime.combine(day, self.current.timetz())
 
 
-def quiet_settings(tmp_path: Path, today: dt.date, **extra: Any) -> Settings:
+def quiet_settings(tmp_path: Path, today: dt.date, database_url: str, **extra: Any) -> Settings:
     """The usual test settings, without the in-process dispatcher (the tests step it)."""
     return Settings(
-        database_url=f"sqlite:///{tmp_path / 'miaopi.sqlite3'}",
+        database_url=database_url,
         fixed_today=today,
         signing_key_path=tmp_path / "signing-key.pem",
         dispatch_interval_seconds=0,

@@ -6,7 +6,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -31,6 +36,7 @@ class Receiver:
         self.posts: list[str] = []
         self.accepted: dict[str, dict[str, Any]] = {}
         self.fail_next = 0
+        self.delay_seconds = 0.0
         self.lock = threading.Lock()
         receiver = self
 
@@ -43,6 +49,7 @@ class Receiver:
                     "timestamp": self.headers["X-Miaopi-Timestamp"],
                     "body_sha256": hashlib.sha256(body).hexdigest(),
                 }
+                time.sleep(receiver.delay_seconds)
                 signature = self.headers["X-Miaopi-Signature"]
                 receiver.public_key.verify(
                     base64.urlsafe_b64decode(signature + "=" * (-len(signature) % 4)),
@@ -150,3 +157,48 @@ def test_a_failing_receiver_is_retried_later_and_nothing_is_dropped(
     assert step.run_once().delivered == 1
     step.close()
     assert len(receiver.accepted) == 1
+
+
+def test_a_dispatch_process_killed_mid_delivery_loses_nothing(
+    client: TestClient, keys: dict[str, str], receiver: Receiver, settings: Any
+) -> None:
+    """Real processes: `miaopi dispatch` is killed (SIGKILL) while posting, then started again."""
+    _issue(client, keys, 4)  # 4 approvals, each pushed to SCJG and SW: 8 copies
+    receiver.delay_seconds = 0.3  # a slow department, so the kill lands mid-delivery
+    env = {
+        **os.environ,
+        "APPROVAL_DATABASE_URL": settings.database_url,
+        "APPROVAL_SIGNING_KEY_PATH": str(settings.signing_key_path),
+        "APPROVAL_FIXED_TODAY": TODAY.isoformat(),
+        "APPROVAL_SUPERVISION_WEBHOOKS": json.dumps({"SCJG": receiver.url, "SW": receiver.url}),
+        # the post cut short by the kill is taken over once its lease runs out
+        "APPROVAL_DISPATCH_LEASE_SECONDS": "2",
+    }
+    command = [sys.executable, "-m", "approval.cli", "dispatch", "--every", "0.2"]
+
+    def wait_for(check: Any, seconds: float = 30) -> None:
+        deadline = time.monotonic() + seconds
+        while not check():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.05)
+
+    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: len(receiver.posts) >= 3)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    assert len(receiver.accepted) < 8  # it died with work left
+    receiver.delay_seconds = 0.0
+    second = subprocess.Popen(
+        command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_for(lambda: len(receiver.accepted) == 8)
+        time.sleep(0.5)  # a few more steps: nothing is sent again once received
+    finally:
+        second.terminate()
+        second.wait(timeout=10)
+    assert len(receiver.accepted) == 8
+    assert {copy["department"] for copy in receiver.accepted.values()} == {"SCJG", "SW"}
+    assert len(receiver.posts) <= 8 + 1  # at most the post cut short is sent again
