@@ -16,6 +16,8 @@ import threading
 import time
 from typing import Any
 
+from sqlalchemy.exc import IntegrityError
+
 from approval.context import AppContext, load_reference_data
 from approval.decisions.service import decide
 from approval.engine.ruleset import Ruleset
@@ -35,8 +37,11 @@ class LiveRules:
     def start(self) -> None:
         """Store the rules on disk as the active version if none is, then follow the database."""
         ctx = self.context
-        with ctx.db.transaction() as conn:
-            service.bootstrap(conn, ctx.settings.rules_dir, ctx.clock.now())
+        try:
+            with ctx.db.transaction() as conn:
+                service.bootstrap(conn, ctx.settings.rules_dir, ctx.clock.now())
+        except IntegrityError:
+            pass  # another process stored it first, at the same start: follow that one
         self.poll_once()
 
     def poll_once(self) -> bool:

@@ -21,6 +21,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -210,13 +211,19 @@ def _drained(db: Database) -> bool:
         ).scalar_one()
 
 
+@pytest.fixture
+def db(database_url: str) -> Iterator[Database]:
+    upgrade_to_head(database_url)
+    database = Database(database_url)
+    yield database  # disposed even when the test fails: no connection left for the next test
+    database.dispose()
+
+
 def test_two_api_processes_two_workers_and_a_dispatcher_keep_the_books_straight(
-    tmp_path: Path, database_url: str
+    tmp_path: Path, database_url: str, db: Database
 ) -> None:
     work = tmp_path
-    upgrade_to_head(database_url)
     LicenceSigner.load_or_create(work / "signing-key.pem")  # one licence key for every process
-    db = Database(database_url)
     with db.transaction() as conn:
         now = dt.datetime.now(dt.UTC)
         keys = [create_key(conn, "terminal", None, f"kiosk {n}", now) for n in (1, 2)]
@@ -284,41 +291,38 @@ def test_two_api_processes_two_workers_and_a_dispatcher_keep_the_books_straight(
         with db.reading() as conn:
             return list(conn.exec_driver_sql(sql))
 
-    try:
-        stored = rows("SELECT id, key_id, idempotency_key, status, outcome FROM applications")
-        assert {r.id for r in stored} == acknowledged, "an application lost or stored extra"
-        assert len({(r.key_id, r.idempotency_key) for r in stored}) == SUBMISSIONS
-        assert not [r for r in stored if r.status in ("received", "pending_verification")]
-        outcomes = Counter(r.outcome for r in stored)
-        assert {"approve", "reject", "manual_review"} <= set(outcomes), outcomes
+    stored = rows("SELECT id, key_id, idempotency_key, status, outcome FROM applications")
+    assert {r.id for r in stored} == acknowledged, "an application lost or stored extra"
+    assert len({(r.key_id, r.idempotency_key) for r in stored}) == SUBMISSIONS
+    assert not [r for r in stored if r.status in ("received", "pending_verification")]
+    outcomes = Counter(r.outcome for r in stored)
+    assert {"approve", "reject", "manual_review"} <= set(outcomes), outcomes
 
-        assert not rows(
-            "SELECT credit_code FROM licences GROUP BY credit_code HAVING count(*) > 1"
-        ), "a credit code issued twice"
-        assert not rows(
-            "SELECT application_id FROM licences GROUP BY application_id HAVING count(*) > 1"
-        ), "an application licensed twice"
-        issued = {r.id for r in stored if r.status == "issued"}
-        licensed = {r.application_id for r in rows("SELECT application_id FROM licences")}
-        assert licensed == issued
+    assert not rows("SELECT credit_code FROM licences GROUP BY credit_code HAVING count(*) > 1"), (
+        "a credit code issued twice"
+    )
+    assert not rows(
+        "SELECT application_id FROM licences GROUP BY application_id HAVING count(*) > 1"
+    ), "an application licensed twice"
+    issued = {r.id for r in stored if r.status == "issued"}
+    licensed = {r.application_id for r in rows("SELECT application_id FROM licences")}
+    assert licensed == issued
 
-        decided_events = Counter(
-            r.application_id
-            for r in rows("SELECT application_id FROM application_events WHERE kind = 'decided'")
-        )
-        assert set(decided_events) == acknowledged, "an application never decided"
-        assert max(decided_events.values()) == 1, "an application decided twice"
-        assert not rows(
-            "SELECT aggregate_id FROM outbox GROUP BY aggregate_id, kind HAVING count(*) > 1"
-        ), "an event queued twice"
+    decided_events = Counter(
+        r.application_id
+        for r in rows("SELECT application_id FROM application_events WHERE kind = 'decided'")
+    )
+    assert set(decided_events) == acknowledged, "an application never decided"
+    assert max(decided_events.values()) == 1, "an application decided twice"
+    assert not rows(
+        "SELECT aggregate_id FROM outbox GROUP BY aggregate_id, kind HAVING count(*) > 1"
+    ), "an event queued twice"
 
-        copies = rows("SELECT id, department, channel, delivered_at FROM supervision_copies")
-        per_department = Counter((r.department, r.channel) for r in copies)
-        assert per_department[("SCJG", "pull")] == len(issued), per_department
-        pushed = {r.id for r in copies if r.channel == "webhook"}
-        assert len(pushed) == len(issued)
-        assert all(r.delivered_at is not None for r in copies if r.channel == "webhook")
-        assert set(delivered_to_receiver) == pushed, "a copy never reached the receiver"
-        assert max(delivered_to_receiver.values()) == 1, "a copy delivered twice"
-    finally:
-        db.dispose()
+    copies = rows("SELECT id, department, channel, delivered_at FROM supervision_copies")
+    per_department = Counter((r.department, r.channel) for r in copies)
+    assert per_department[("SCJG", "pull")] == len(issued), per_department
+    pushed = {r.id for r in copies if r.channel == "webhook"}
+    assert len(pushed) == len(issued)
+    assert all(r.delivered_at is not None for r in copies if r.channel == "webhook")
+    assert set(delivered_to_receiver) == pushed, "a copy never reached the receiver"
+    assert max(delivered_to_receiver.values()) == 1, "a copy delivered twice"
