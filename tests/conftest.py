@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import hypothesis
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url
@@ -20,6 +21,11 @@ from approval.settings import Settings
 from tests.fixtures import personas
 
 TODAY = dt.date(2026, 11, 26)
+
+# Property tests assert behaviour, not speed (speed lives in loadtest/): no per-example deadline,
+# which a busy CI machine would otherwise trip at random.
+hypothesis.settings.register_profile("miaopi", deadline=None)
+hypothesis.settings.load_profile("miaopi")
 
 
 # With an admin URL here (see scripts/postgres.sh), the integration tests run on PostgreSQL,
