@@ -13,9 +13,7 @@ from approval.errors import AlreadyRated, ApplicationNotFound, NotYetCompleted
 from approval.feedback.schemas import RatingCreate
 from approval.feedback.tables import ratings
 from approval.intake import repository as intake_repository
-from approval.intake.service import may_read
-
-COMPLETED = {"issued", "decided"}
+from approval.intake.service import is_completed, may_read
 
 
 def rate(
@@ -28,7 +26,7 @@ def rate(
     row = intake_repository.get_application(conn, application_id)
     if row is None or not may_read(principal, row.key_id, row.operator_id_number):
         raise ApplicationNotFound()
-    if row.status not in COMPLETED or row.outcome == "manual_review":
+    if not is_completed(row.status, row.outcome):
         raise NotYetCompleted("申请尚未办结，办结后才能评价")
     try:
         with conn.begin_nested():

@@ -79,7 +79,3 @@ def check_id_number(id_type: str, raw: str, today: dt.date) -> IdNumberCheck:
 
 def mask_id_number(number: str) -> str:
     return number[:6] + "*" * max(len(number) - 10, 0) + number[-4:] if len(number) > 10 else "****"
-
-
-def mask_phone(number: str) -> str:
-    return number[:3] + "****" + number[-4:] if len(number) >= 8 else "****"

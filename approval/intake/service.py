@@ -397,6 +397,11 @@ def _store(
     repository.insert_events(conn, [{"application_id": row["id"], **e} for e in events])
 
 
+def is_completed(status: str, outcome: str | None) -> bool:
+    """办结: decided for good, by the rules or by staff (a case waiting for a person is not)."""
+    return status in ("issued", "decided") and outcome != "manual_review"
+
+
 def may_read(principal: Principal, key_id: str, operator_id_number: str) -> bool:
     if principal.role == Role.STAFF:
         return True

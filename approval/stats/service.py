@@ -13,9 +13,9 @@ from approval.calendar import WorkingCalendar
 from approval.catalog.items import CHANNEL_LABELS, REGISTRATION, Catalog
 from approval.database import applications
 from approval.feedback.tables import ratings
+from approval.intake.service import is_completed
 
 BUCKETS_SECONDS = (1, 5, 60, 3600, 86400, 3 * 86400)
-COMPLETED = {"issued", "decided"}
 
 
 def _percentile(sorted_values: list[float], share: float) -> float:
@@ -26,7 +26,7 @@ def _percentile(sorted_values: list[float], share: float) -> float:
 
 
 def _completed(row: Any) -> bool:
-    return row.status in COMPLETED and row.outcome != "manual_review" and row.decided_at is not None
+    return is_completed(row.status, row.outcome) and row.decided_at is not None
 
 
 def compute_stats(conn: Connection, catalog: Catalog, calendar: WorkingCalendar) -> dict[str, Any]:
