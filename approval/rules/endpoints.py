@@ -27,9 +27,17 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
+RuleFileName = Annotated[str, Field(max_length=200)]
+RuleFileText = Annotated[str, Field(max_length=1_000_000)]
+
+
 class ProposeIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    files: dict[str, str] = Field(description="every rule, word-list and catalogue file by path")
+    files: dict[RuleFileName, RuleFileText] = Field(
+        max_length=200,
+        description="every rule, word-list and catalogue file by its relative path in the "
+        "rules tree (e.g. identity.yaml, words/prohibited.yaml)",
+    )
     note: str | None = Field(default=None, max_length=500)
 
 

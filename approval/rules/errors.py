@@ -16,6 +16,12 @@ class RulesetRefused(ApprovalError):
     title = "规则文件有错误，不能保存为规则版本"
 
 
+class RuleFileNameInvalid(ApprovalError):
+    status = 422
+    code = "rule_file_name_invalid"
+    title = "规则文件名须是规则目录内的相对路径"
+
+
 class FourEyesRequired(ApprovalError):
     status = 409
     code = "four_eyes_required"

@@ -19,10 +19,12 @@ from sqlalchemy.engine import Connection
 from approval.engine.language import Rule, RuleFileError, parse_rules_dir
 from approval.engine.ruleset import Ruleset, content_version, ruleset_files
 from approval.errors import ApplicationNotFound
+from approval.kernel.rule_paths import RulePathInvalid, parse_rule_path, write_inside
 from approval.rules import repository
 from approval.rules.errors import (
     FourEyesRequired,
     NoPreviousRuleset,
+    RuleFileNameInvalid,
     RulesetChecksFailed,
     RulesetNotDraft,
     RulesetNotFound,
@@ -42,15 +44,33 @@ def version_of(files: Mapping[str, str]) -> str:
     return content_version({name: text.encode("utf-8") for name, text in files.items()})
 
 
+def check_file_names(files: Mapping[str, str]) -> None:
+    """Refuse (422) any file name that is not a plain relative path inside the rules tree."""
+    problems = []
+    for name in files:
+        try:
+            parse_rule_path(name)
+        except RulePathInvalid as exc:
+            problems.append(
+                {"field": "files", "code": RuleFileNameInvalid.code, "message": exc.message}
+            )
+    if problems:
+        raise RuleFileNameInvalid(problems[0]["message"], errors=problems)
+
+
 @contextmanager
 def materialised(files: Mapping[str, str]) -> Iterator[Path]:
-    """The files written out as a rules folder, for the loaders that read folders."""
+    """The files written out as a rules folder, for the loaders that read folders.
+
+    Every name is checked before the first write, and each call gets a fresh private
+    directory that is removed afterwards.
+    """
+    check_file_names(files)
     with tempfile.TemporaryDirectory(prefix="miaopi-rules-") as tmp:
         root = Path(tmp) / ROOT_NAME
+        root.mkdir(mode=0o700)
         for name, text in files.items():
-            path = root / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(text.encode("utf-8"))
+            write_inside(root, name, text.encode("utf-8"))
         yield root
 
 
@@ -94,6 +114,7 @@ def store(
     conn: Connection, files: Mapping[str, str], author: str, note: str | None, now: dt.datetime
 ) -> str:
     """Store files as a draft version (refusing rule files with errors); idempotent by content."""
+    check_file_names(files)
     version = version_of(files)
     existing = repository.get(conn, version)
     if existing is not None:
@@ -139,6 +160,7 @@ def bootstrap(conn: Connection, rules_dir: Path, now: dt.datetime) -> str:
 def propose(
     conn: Connection, files: Mapping[str, str], author: str, note: str | None, now: dt.datetime
 ) -> str:
+    check_file_names(files)
     version = version_of(files)
     existing = repository.get(conn, version)
     if existing is not None and existing.status != "draft":

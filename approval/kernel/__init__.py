@@ -1,0 +1,1 @@
+"""The kernel: input parsers every feature shares; it imports no feature."""
