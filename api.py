@@ -27,6 +27,7 @@ from approval.intake.endpoints import router as intake_router
 from approval.licences.endpoints import router as licences_router
 from approval.objections.endpoints import router as objections_router
 from approval.privacy import redact
+from approval.problems import field_problems
 from approval.review.endpoints import router as review_router
 from approval.rules.endpoints import router as rules_router
 from approval.rules.live import LiveRules
@@ -61,16 +62,13 @@ async def _approval_error(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _request_validation_error(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
-    errors = [
-        {
-            "field": ".".join(str(p) for p in e["loc"] if p not in ("body", "header", "path")),
-            "code": e["type"],
-            "message": "内容不符合要求",
-        }
-        for e in exc.errors()
-    ]
+    errors = field_problems(exc.errors())
     return problem(
-        422, "invalid_request", "请求内容不符合要求", "请按提示修改后重新提交", errors=errors
+        422,
+        "invalid_request",
+        "请求内容不符合要求",
+        errors[0]["message"] if len(errors) == 1 else "请按提示修改后重新提交",
+        errors=errors,
     )
 
 

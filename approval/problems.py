@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
+
+from approval.kernel.identifiers import IDENTIFIER_ERROR_CODES
 
 _MESSAGES = {
     "missing": "此项必填",
@@ -34,6 +37,8 @@ _MESSAGES = {
 
 def _message(error: Any) -> str:
     kind = error["type"]
+    if kind in IDENTIFIER_ERROR_CODES:
+        return str(error["msg"])
     if kind == "value_error":
         return str(error["ctx"]["error"]) if "ctx" in error else str(error["msg"])
     template = _MESSAGES.get(kind)
@@ -45,10 +50,15 @@ def _message(error: Any) -> str:
         return template.split("{")[0].rstrip("：，, ")
 
 
-def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
+def field_problems(errors: Sequence[Any]) -> list[dict[str, str]]:
     """One entry per problem: the field path, a stable code and a zh-CN message."""
     problems = []
-    for error in exc.errors(include_url=False):
-        field = ".".join(str(part) for part in error["loc"] if part != "body") or "body"
+    for error in errors:
+        parts = [str(part) for part in error["loc"] if part not in ("body", "header", "path")]
+        field = ".".join(parts) or "body"
         problems.append({"field": field, "code": error["type"], "message": _message(error)})
     return problems
+
+
+def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
+    return field_problems(exc.errors(include_url=False))

@@ -9,6 +9,8 @@ from functools import lru_cache
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
+from approval.kernel.identifiers import IdentifierInvalid, parse_document_number, parse_resident_id
+
 # HK/Macau/Taiwan residence permits use the resident-ID layout with these address codes.
 PERMIT_PREFIXES = {
     "hk_macau_residence_permit": ("810000", "820000"),
@@ -51,16 +53,20 @@ def _division_known(address_code: str, birth_year: int) -> bool:
 def check_id_number(id_type: str, raw: str, today: dt.date) -> IdNumberCheck:
     """Check an 18-character resident-ID-style number; raise IdNumberInvalid with a zh-CN message.
 
+    The number is parsed to canonical ASCII first (full-width folded, any other script refused).
+
     A district code that stdnum says did not exist in the birth year is *not* an error: the code
     is the one in force when the number was issued, so many genuine adults hold such numbers.
     """
     if id_type in FOREIGN_TYPES:
-        if not (5 <= len(raw) <= 20 and raw.isalnum() and raw.isascii()):
-            raise IdNumberInvalid("foreign_document_invalid", "外国人证件号码应为5至20位字母或数字")
-        return IdNumberCheck(raw.upper(), None, False, True)
-    number = ric.compact(raw)
-    if len(number) != 18 or not number[:17].isdigit() or number[17] not in "0123456789X":
-        raise IdNumberInvalid("id_number_format", "证件号码应为18位：17位数字加1位数字或X")
+        try:
+            return IdNumberCheck(parse_document_number(raw), None, False, True)
+        except IdentifierInvalid as exc:
+            raise IdNumberInvalid(exc.code, exc.message) from None
+    try:
+        number = parse_resident_id(raw)
+    except IdentifierInvalid as exc:
+        raise IdNumberInvalid(exc.code, exc.message) from None
     if ric.calc_check_digit(number) != number[17]:
         raise IdNumberInvalid("id_number_checksum", "证件号码校验位不正确，请核对后重新输入")
     try:

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
-import unicodedata
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -16,28 +14,28 @@ from pydantic import (
     model_validator,
 )
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff]")
-
-
-def _no_control_characters(value: str) -> str:
-    if _CONTROL.search(value):
-        raise ValueError("不能包含控制字符或不可见字符")
-    return unicodedata.normalize("NFC", value)
+from approval.kernel.identifiers import (
+    DistrictCode,
+    DocumentNumber,
+    Mobile,
+    PropertyCertificate,
+    ResidentId,
+)
+from approval.kernel.text import clean_text
 
 
 def _text(min_length: int, max_length: int) -> StringConstraints:
     return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
 
-_clean = AfterValidator(_no_control_characters)
+_clean = AfterValidator(clean_text)
 PersonName = Annotated[str, _text(2, 30), _clean]
 BusinessName = Annotated[str, _text(2, 30), _clean]
 Address = Annotated[str, _text(4, 120), _clean]
-DocumentNumber = Annotated[str, _text(5, 20), _clean]
-CertificateNumber = Annotated[str, _text(6, 60), _clean]
-Mobile = Annotated[str, StringConstraints(pattern=r"^1[3-9]\d{9}$")]
-DistrictCode = Annotated[str, StringConstraints(pattern=r"^\d{6}$")]
 ScopeCode = Annotated[str, _text(1, 16), _clean]
+Score = Annotated[float, Field(strict=True, ge=0, le=1)]
+Flag = Annotated[bool, Field(strict=True)]
+Count = Annotated[int, Field(strict=True)]
 IdType = Literal[
     "resident_id",
     "hk_macau_residence_permit",
@@ -60,20 +58,20 @@ class OperatorIn(_Input):
 
 
 class IdentityEvidence(_Input):
-    face_match_score: float = Field(ge=0, le=1, description="终端或 App 的人脸比对得分（0–1）")
-    liveness_passed: bool = Field(description="活体检测是否通过")
+    face_match_score: Score = Field(description="终端或 App 的人脸比对得分（0–1）")
+    liveness_passed: Flag = Field(description="活体检测是否通过")
 
 
 class FamilyMember(_Input):
     name: PersonName = Field(description="家庭成员姓名")
-    id_number: DocumentNumber = Field(description="家庭成员身份证号码")
+    id_number: ResidentId = Field(description="家庭成员身份证号码")
 
 
 class PremisesIn(_Input):
     kind: Literal["physical", "online"] = Field(default="physical", description="实体场所或网店")
     address: Address = Field(description="经营场所（或网店经营者的住所）地址")
     district_code: DistrictCode = Field(description="经营场所所在区县的行政区划代码")
-    property_certificate_number: CertificateNumber | None = Field(
+    property_certificate_number: PropertyCertificate | None = Field(
         default=None, description="不动产权证号（实体场所必填）"
     )
     shop_url: Annotated[str, StringConstraints(max_length=200, pattern=r"^https://\S+$")] | None = (
@@ -95,14 +93,14 @@ class ContactIn(_Input):
 
 
 class Commitments(_Input):
-    truthfulness: bool = Field(description="承诺所填信息真实有效")
-    no_trading_before_permit: bool = Field(
+    truthfulness: Flag = Field(description="承诺所填信息真实有效")
+    no_trading_before_permit: Flag = Field(
         default=False, description="承诺取得许可前不从事需许可的经营活动"
     )
-    residential_use_consent: bool = Field(
+    residential_use_consent: Flag = Field(
         default=False, description="住宅作经营场所：承诺已征得有利害关系业主同意"
     )
-    e_commerce: bool = Field(default=False, description="网店经营：承诺仅通过互联网经营")
+    e_commerce: Flag = Field(default=False, description="网店经营：承诺仅通过互联网经营")
 
 
 class ApplicationCreate(_Input):
@@ -115,8 +113,8 @@ class ApplicationCreate(_Input):
     name: BusinessName | None = Field(default=None, description="名称（可不使用名称）")
     premises: PremisesIn
     scope: list[ScopeCode] = Field(min_length=1, max_length=20, description="经营范围目录编码")
-    capital_yuan: int = Field(ge=0, le=10_000_000_000, description="资金数额（元）")
-    employees: int = Field(ge=0, le=10_000, description="从业人数")
+    capital_yuan: Count = Field(ge=0, le=10_000_000_000, description="资金数额（元）")
+    employees: Count = Field(ge=0, le=10_000, description="从业人数")
     contact: ContactIn
     commitments: Commitments
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import html
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from approval.access.endpoints import ContextDep, allow
@@ -11,10 +11,22 @@ from approval.access.service import Principal, Role
 from approval.errors import LicenceNotFound
 from approval.intake import repository as intake_repository
 from approval.intake.service import may_read
+from approval.kernel.identifiers import IdentifierInvalid, parse_credit_code
 from approval.licences.pdf import render_licence_pdf
 from approval.licences.service import load_licence, verification
 
 router = APIRouter(tags=["licences"])
+
+
+def _credit_code(credit_code: Annotated[str, Path(max_length=64)]) -> str:
+    """The path's credit code in canonical form; a malformed one is found nowhere."""
+    try:
+        return parse_credit_code(credit_code)
+    except IdentifierInvalid as exc:
+        raise LicenceNotFound(exc.message) from None
+
+
+CreditCodeDep = Annotated[str, Depends(_credit_code)]
 
 HOLDERS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
 
@@ -32,7 +44,7 @@ def _licence_for(context: ContextDep, principal: Principal, credit_code: str) ->
 
 @router.get("/v1/licences/{credit_code}")
 def licence_json(
-    credit_code: str,
+    credit_code: CreditCodeDep,
     context: ContextDep,
     principal: Annotated[Principal, Depends(allow(*HOLDERS))],
 ) -> Any:
@@ -43,7 +55,7 @@ def licence_json(
 
 @router.get("/v1/licences/{credit_code}/pdf", response_class=Response)
 def licence_pdf(
-    credit_code: str,
+    credit_code: CreditCodeDep,
     context: ContextDep,
     principal: Annotated[Principal, Depends(allow(*HOLDERS))],
 ) -> Response:
@@ -73,7 +85,7 @@ def signing_key(context: ContextDep) -> dict[str, str]:
 
 
 @router.get("/v1/verify/{credit_code}")
-def verify(credit_code: str, request: Request, context: ContextDep) -> Response:
+def verify(credit_code: CreditCodeDep, request: Request, context: ContextDep) -> Response:
     """Is this licence genuine and current? Public; a browser (the QR code) gets a page."""
     with context.db.transaction() as conn:
         result = verification(conn, credit_code, context.signer.public_key_pem())

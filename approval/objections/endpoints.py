@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
+from approval.kernel.identifiers import CreditCode, ResidentId
 from approval.objections import service
 
 router = APIRouter(prefix="/v1/objections", tags=["objections"])
@@ -22,7 +23,7 @@ class _In(BaseModel):
 
 
 class ObjectionIn(_In):
-    credit_code: str = Field(min_length=18, max_length=18, description="被冒名登记的信用代码")
+    credit_code: CreditCode = Field(description="被冒名登记的信用代码")
     grounds: Text = Field(description="异议理由：本人未申请该登记")
 
 
@@ -46,7 +47,7 @@ class LegalReviewIn(_In):
 
 
 class ResponsiblePerson(_In):
-    id_number: str = Field(min_length=18, max_length=18, description="直接责任人员身份证号码")
+    id_number: ResidentId = Field(description="直接责任人员身份证号码")
     name: str | None = Field(default=None, max_length=50)
 
 
