@@ -88,6 +88,12 @@ class AlreadyRated(ApprovalError):
     title = "该申请已经评价过"
 
 
+class HallNotOfKey(ApprovalError):
+    status = 403
+    code = "hall_not_of_key"
+    title = "只能在本密钥所在的办事大厅受理"
+
+
 class UnknownHall(ApprovalError):
     status = 422
     code = "unknown_hall"

@@ -14,5 +14,6 @@ class BundleCreate(BaseModel):
 
     application: ApplicationCreate
     hall_code: Annotated[str, StringConstraints(max_length=32)] | None = Field(
-        default=None, description="受理大厅编码（窗口、乡镇或村居站点、银行网点）"
+        default=None,
+        description="受理大厅编码：可省略；填写时须是本密钥所在的大厅（大厅由密钥决定）",
     )

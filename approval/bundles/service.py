@@ -13,7 +13,7 @@ from approval.access.service import Principal
 from approval.bundles import repository
 from approval.bundles.schemas import BundleCreate
 from approval.calendar import WorkingCalendar
-from approval.catalog.delivery import channel_of, check_delivery, find_hall
+from approval.catalog.delivery import channel_of, check_delivery, hall_of_key
 from approval.catalog.items import REGISTRATION, Bundle, Catalog
 from approval.context import AppContext
 from approval.errors import BundleNotFound, BundleScopeMissing, InvalidApplication
@@ -114,7 +114,7 @@ async def submit_bundle(
         form = BundleCreate.model_validate_json(body)
     except ValidationError as exc:
         raise InvalidApplication(errors=validation_errors(exc)) from None
-    hall = find_hall(ctx.catalog, form.hall_code or principal.hall_code)
+    hall = hall_of_key(ctx.catalog, principal.hall_code, form.hall_code)
     channel = channel_of(principal.role, hall)
     for code in bundle.items:
         check_delivery(ctx.catalog.items[code], channel, hall)

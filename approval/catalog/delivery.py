@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from approval.access.service import Role
 from approval.catalog.items import CHANNEL_LABELS, LEVEL_LABELS, Catalog, CatalogItem, Hall
-from approval.errors import ItemNotDelegatedToHall, ItemNotOnChannel, UnknownHall
+from approval.errors import HallNotOfKey, ItemNotDelegatedToHall, ItemNotOnChannel, UnknownHall
 
 CHANNEL_OF_ROLE = {Role.TERMINAL: "terminal", Role.MOBILE: "mobile", Role.STAFF: "window"}
 
@@ -23,6 +23,15 @@ def find_hall(catalog: Catalog, hall_code: str | None) -> Hall | None:
     if hall is None:
         raise UnknownHall(f"没有编码为 {hall_code} 的办事大厅")
     return hall
+
+
+def hall_of_key(catalog: Catalog, key_hall: str | None, named: str | None) -> Hall | None:
+    """The hall a submission is filed in: the key's. A form may name that hall, never another,
+    so that nothing in a body widens what a key may do."""
+    if named is not None and named != key_hall:
+        where = f"“{key_hall}”" if key_hall else "任何办事大厅"
+        raise HallNotOfKey(f"该密钥设在{where}，不能以办事大厅 {named} 的名义受理")
+    return find_hall(catalog, key_hall)
 
 
 def check_delivery(item: CatalogItem, channel: str, hall: Hall | None) -> None:

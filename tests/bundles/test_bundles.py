@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from approval.access.service import create_key
 from tests.fixtures import application_for
 
 PERMIT_COMMITMENTS = {"truthfulness": True, "no_trading_before_permit": True}
@@ -86,20 +88,42 @@ def test_a_rejected_registration_stops_the_other_parts(
     assert body["status"] == "rejected"
 
 
-def test_a_village_hall_is_refused_and_a_township_hall_accepted(
-    client: TestClient, keys: dict[str, str]
-) -> None:
+def _key_in(client: TestClient, role: str, hall: str | None) -> str:
+    db = client.app.state.context.db  # type: ignore[attr-defined]
+    with db.transaction() as conn:
+        return create_key(conn, role, None, None, dt.datetime.now(dt.UTC), hall_code=hall)
+
+
+def test_a_village_hall_is_refused_and_a_township_hall_accepted(client: TestClient) -> None:
     application = application_for("clean_owner", scope=["H2001"], commitments=PERMIT_COMMITMENTS)
-    village = _submit(client, keys["staff"], "BUNDLE-RESTAURANT", application, hall_code="TZ-V0401")
+    village_key = _key_in(client, "staff", "TZ-V0401")
+    village = _submit(client, village_key, "BUNDLE-RESTAURANT", application)
     assert village.status_code == 422
     assert village.json()["code"] == "item_not_delegated_to_hall"
     assert "食品经营许可" in village.json()["detail"]
     township = client.post(
         "/v1/bundles/BUNDLE-RESTAURANT/applications",
         json={"application": application, "hall_code": "TZ-T04"},
-        headers={"Authorization": f"Bearer {keys['staff']}"},
+        headers={"Authorization": f"Bearer {_key_in(client, 'staff', 'TZ-T04')}"},
     )
     assert township.status_code == 201, township.text
+
+
+@pytest.mark.parametrize(
+    ("role", "key_hall"),
+    [("terminal", "TZ-V0401"), ("staff", "TZ-V0401"), ("staff", None), ("terminal", None)],
+)
+def test_a_hall_in_the_body_never_widens_the_key(
+    client: TestClient, role: str, key_hall: str | None
+) -> None:
+    application = application_for("clean_owner", scope=["H2001"], commitments=PERMIT_COMMITMENTS)
+    key = _key_in(client, role, key_hall)
+    answer = _submit(client, key, "BUNDLE-RESTAURANT", application, hall_code="TZ-CITY")
+    assert answer.status_code == 403, answer.text
+    assert answer.json()["code"] == "hall_not_of_key"
+    staff = {"Authorization": f"Bearer {_key_in(client, 'staff', None)}"}
+    listed = client.get("/v1/applications", headers=staff).json()
+    assert listed["items"] == []
 
 
 def test_bundle_scope_and_unknown_bundle_are_problems(
