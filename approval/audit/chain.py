@@ -28,7 +28,13 @@ HOW_TO_VERIFY = (
     "The first record's prev_hash is SHA-256 hex of 'miaopi-audit:' + chain; every later "
     "record's prev_hash is the hash of the record before it; seq counts 1, 2, 3 … without gaps. "
     "The last record must match head (seq and hash); head_signature is the Ed25519 signature "
-    "(base64url) by the key at /v1/licence-signing-key over the canonical JSON of head."
+    "(base64url) by the key at /v1/licence-signing-key over the canonical JSON of head, which "
+    "names that key in key_id. Read every JSON document with a parser that refuses duplicated "
+    "keys (Python: json.loads(text, object_pairs_hook=...) raising on a repeated key): a reader "
+    "that keeps the last one can be shown a different value than the one that was signed. "
+    "Licences are signed the same way over the canonical JSON of {type, key_id, ...document}, "
+    "with dates written YYYY-MM-DD; approval.licences.document.SignedLicence.from_json does all "
+    "of this."
 )
 
 

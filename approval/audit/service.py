@@ -104,7 +104,12 @@ def export_chain(conn: Connection, chain: str, signer: LicenceSigner) -> dict[st
     head = repository.head(conn, chain)
     if not records or head is None:
         raise NotFound("没有该申请的审计记录")
-    head_statement = {"chain": chain, "seq": head["seq"], "hash": head["hash"]}
+    head_statement = {
+        "chain": chain,
+        "seq": head["seq"],
+        "hash": head["hash"],
+        "key_id": signer.key_id,
+    }
     problem = verify_chain(chain, records, head)
     return {
         "chain": chain,

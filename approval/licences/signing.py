@@ -70,6 +70,14 @@ def _key_id(public_key: Ed25519PublicKey) -> str:
     return hashlib.sha256(raw).hexdigest()[:16]
 
 
+def key_id_of(public_key_pem: str) -> str:
+    """The key id (what licences name in ``key_id``) of an Ed25519 public key PEM."""
+    key = serialization.load_pem_public_key(public_key_pem.encode("ascii"))
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError(f"licence verification key must be Ed25519, got {type(key).__name__}")
+    return _key_id(key)
+
+
 class LicenceSigner:
     """Signs licence documents with the registry's Ed25519 key."""
 

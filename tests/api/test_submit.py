@@ -34,7 +34,11 @@ def test_clean_owner_is_approved_with_a_signed_licence(
 
     licence = _licence(client, keys["terminal"], body)
     public_key = client.get("/v1/licence-signing-key").json()["public_key_pem"]
-    document = {"type": "miaopi.licence.individual-business/1", **licence["document"]}
+    document = {
+        "type": "miaopi.licence.individual-business/2",
+        "key_id": licence["key_id"],
+        **licence["document"],
+    }
     assert verify_signature(public_key, document, licence["signature"])
     tampered = {**document, "operator_name": "李四"}
     assert not verify_signature(public_key, tampered, licence["signature"])

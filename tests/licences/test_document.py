@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 from pydantic import ValidationError
 
@@ -12,6 +14,7 @@ from approval.licences import (
     sign_licence,
     verify_signature,
 )
+from approval.licences.document import DuplicateKey
 
 from .conftest import DocumentFactory
 
@@ -50,14 +53,16 @@ def test_any_changed_field_breaks_the_signature(
     licence = sign_licence(make_document(), signer)
     forged = make_document(**change)
 
-    assert not verify_signature(signer.public_key_pem(), forged.to_signable(), licence.signature)
+    signable = forged.to_signable(signer.key_id)
+    assert not verify_signature(signer.public_key_pem(), signable, licence.signature)
 
 
 def test_signable_form_is_plain_json_with_a_document_type(make_document: DocumentFactory) -> None:
-    signable = make_document().to_signable()
+    signable = make_document().to_signable("0123456789abcdef")
 
     assert signable["issue_date"] == "2025-06-01"
     assert str(signable["type"]).startswith("miaopi.licence")
+    assert signable["key_id"] == "0123456789abcdef"
     assert canonical_json(signable)
 
 
@@ -95,3 +100,52 @@ def test_inconsistent_documents_are_refused(
 ) -> None:
     with pytest.raises(ValidationError):
         make_document(**change)
+
+
+def _served(licence: SignedLicence) -> str:
+    return json.dumps({**licence.model_dump(mode="json"), "status": "current"}, ensure_ascii=False)
+
+
+def test_a_served_licence_reads_back_and_verifies(
+    make_document: DocumentFactory, signer: LicenceSigner
+) -> None:
+    licence = sign_licence(make_document(), signer)
+    assert SignedLicence.from_json(_served(licence)).verify(signer.public_key_pem())
+
+
+def test_a_duplicated_key_is_refused_even_when_the_last_value_verifies(
+    make_document: DocumentFactory, signer: LicenceSigner
+) -> None:
+    licence = sign_licence(make_document(), signer)
+    genuine = _served(licence)
+    name = json.dumps(licence.document.operator_name, ensure_ascii=False)
+    forged = genuine.replace('"operator_name":', '"operator_name": "冒名者", "operator_name":', 1)
+    assert name in forged
+    assert json.loads(forged)["document"]["operator_name"] == licence.document.operator_name
+    with pytest.raises(DuplicateKey):
+        SignedLicence.from_json(forged)
+    with pytest.raises(DuplicateKey):
+        SignedLicence.from_json(genuine.replace('"key_id":', '"key_id": "x", "key_id":', 1))
+
+
+@pytest.mark.parametrize("spelling", ["2025-06-01T00:00:00", "2025-6-1", "20250601", 1748736000])
+def test_dates_have_one_spelling(
+    make_document: DocumentFactory, signer: LicenceSigner, spelling: object
+) -> None:
+    data = sign_licence(make_document(), signer).model_dump(mode="json")
+    data["document"]["issue_date"] = spelling
+    with pytest.raises(ValidationError):
+        SignedLicence.from_json(json.dumps(data))
+
+
+def test_the_key_id_is_signed(make_document: DocumentFactory, signer: LicenceSigner) -> None:
+    licence = sign_licence(make_document(), signer)
+    other = LicenceSigner.generate()
+    relabelled = licence.model_copy(update={"key_id": other.key_id})
+    assert not relabelled.verify(signer.public_key_pem())
+    assert not relabelled.verify(other.public_key_pem())
+    # and a signature made over the document without key_id (the old statement) fails
+    unbound = signer.sign(
+        {"type": "miaopi.licence.individual-business/1", **licence.document.model_dump(mode="json")}
+    )
+    assert not licence.model_copy(update={"signature": unbound}).verify(signer.public_key_pem())
