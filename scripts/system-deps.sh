@@ -1,10 +1,11 @@
 #!/bin/sh
 # Debian packages the service and its tests use: a CJK TrueType font for licence PDFs,
-# poppler-utils to read PDFs back in tests, wrk for the benchmark, chromium to render the
+# poppler-utils to read PDFs back in tests, zbar-tools to read their QR codes, wrk for the benchmark, chromium to render the
 # statistics page in a test.
 missing=""
 [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || missing="$missing fonts-wqy-microhei"
 command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
+command -v zbarimg >/dev/null 2>&1 || missing="$missing zbar-tools"
 command -v wrk >/dev/null 2>&1 || missing="$missing wrk"
 command -v chromium >/dev/null 2>&1 || missing="$missing chromium"
 [ -z "$missing" ] && exit 0
