@@ -33,6 +33,7 @@ PersonName = Annotated[str, _text(2, 30), _clean]
 BusinessName = Annotated[str, _text(2, 30), _clean]
 Address = Annotated[str, _text(4, 120), _clean]
 ScopeCode = Annotated[str, _text(1, 16), _clean]
+ShopUrl = Annotated[str, StringConstraints(max_length=200, pattern=r"^https://[!-~]+$")]
 Score = Annotated[float, Field(strict=True, ge=0, le=1)]
 Flag = Annotated[bool, Field(strict=True)]
 Count = Annotated[int, Field(strict=True)]
@@ -74,9 +75,7 @@ class PremisesIn(_Input):
     property_certificate_number: PropertyCertificate | None = Field(
         default=None, description="不动产权证号（实体场所必填）"
     )
-    shop_url: Annotated[str, StringConstraints(max_length=200, pattern=r"^https://\S+$")] | None = (
-        Field(default=None, description="网店地址（网店必填）")
-    )
+    shop_url: ShopUrl | None = Field(default=None, description="网店地址（网店必填）")
 
     @model_validator(mode="after")
     def _kind_needs_its_fields(self) -> PremisesIn:

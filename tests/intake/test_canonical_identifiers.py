@@ -174,3 +174,11 @@ def test_a_mobile_key_bound_with_a_full_width_id_serves_its_holder(client: TestC
     answer = submit(client, key, application_for("clean_owner"))
     assert answer.status_code == 201, answer.text
     assert answer.json()["operator_id_number"] == number  # the holder sees it unmasked
+
+
+def test_a_shop_address_is_printable_ascii(client: TestClient, keys: dict[str, str]) -> None:
+    body = _online("clean_owner")
+    body["premises"]["shop_url"] = "https://shop.example.cn/\u200ba"
+    answer = submit(client, keys["terminal"], body)
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == "premises.shop_url"
