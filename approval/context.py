@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from approval.access.service import KeyCache
+from approval.applications.lifecycle import Decided, Lifecycle
+from approval.bundles.parts import follow_registration
 from approval.calendar import WorkingCalendar
 from approval.catalog.items import Catalog, load_catalog
 from approval.catalog.scope import load_scope_catalog
@@ -35,6 +37,8 @@ class AppContext:
     serials: CreditSerials
     catalog: Catalog
     calendar: WorkingCalendar
+    # the status transitions of applications and the features that follow them
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
     # decisions for the shadow candidate (approval.rules.live evaluates them off the request)
     shadow: ShadowQueue = field(default_factory=ShadowQueue)
 
@@ -60,6 +64,10 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
     else:
         signer = LicenceSigner.load_or_create(settings.signing_key_path)
     db = Database(settings.database_url)
+    catalog = load_catalog(settings.rules_dir / "catalog")
+    calendar = WorkingCalendar.load(settings.rules_dir / "calendar" / "holidays.yaml")
+    lifecycle = Lifecycle()
+    lifecycle.subscribe(Decided, follow_registration(catalog, calendar))
     # the Miaopi-side false-registration bans (revocations) join the market answer (R10)
     registries = with_local_bans(registries, db)
     return AppContext(
@@ -72,6 +80,7 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
         signer=signer,
         keys=KeyCache(),
         serials=CreditSerials(db.transaction),
-        catalog=load_catalog(settings.rules_dir / "catalog"),
-        calendar=WorkingCalendar.load(settings.rules_dir / "calendar" / "holidays.yaml"),
+        catalog=catalog,
+        calendar=calendar,
+        lifecycle=lifecycle,
     )

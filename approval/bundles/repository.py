@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.engine import Connection
 
 from approval.bundles.tables import bundle_applications, bundle_parts
@@ -53,4 +53,22 @@ def insert_bundle(
     )
     conn.execute(
         insert(bundle_parts), [{"bundle_id": bundle_id, "updated_at": now, **p} for p in parts]
+    )
+
+
+def update_part(
+    conn: Connection,
+    bundle_id: str,
+    now: dt.datetime,
+    *,
+    item_code: str,
+    status: str,
+    detail: str,
+    due_date: dt.date | None,
+) -> None:
+    parts = bundle_parts
+    conn.execute(
+        update(parts)
+        .where(parts.c.bundle_id == bundle_id, parts.c.item_code == item_code)
+        .values(status=status, detail=detail, due_date=due_date, updated_at=now)
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import uuid
 from typing import Any
 
@@ -11,70 +10,15 @@ from sqlalchemy.engine import Connection
 
 from approval.access.service import Principal
 from approval.bundles import repository
+from approval.bundles.parts import combined_status, plan_parts
 from approval.bundles.schemas import BundleCreate
-from approval.calendar import WorkingCalendar
 from approval.catalog.delivery import channel_of, check_delivery, hall_of_key
-from approval.catalog.items import REGISTRATION, Bundle, Catalog
+from approval.catalog.items import Bundle, Catalog
 from approval.context import AppContext
 from approval.errors import BundleNotFound, BundleScopeMissing, InvalidApplication
 from approval.intake import repository as intake_repository
 from approval.intake import service as intake
 from approval.problems import validation_errors
-
-_REGISTRATION_PART = {
-    "issued": ("completed", "已核准设立登记并发放营业执照"),
-    "reject": ("rejected", "设立登记不予登记，原因见设立登记的决定"),
-    "manual_review": ("in_review", "设立登记已转人工审核"),
-    "pending_verification": ("in_progress", "设立登记待核验，系统将自动重新核验"),
-}
-
-
-def _registration_part(registration: dict[str, Any]) -> tuple[str, str]:
-    key = (
-        "issued"
-        if registration["status"] == "issued"
-        else (registration["decision"] or registration["status"])
-    )
-    return _REGISTRATION_PART[key]
-
-
-def plan_parts(
-    bundle: Bundle,
-    registration: dict[str, Any],
-    catalog: Catalog,
-    calendar: WorkingCalendar,
-    today: dt.date,
-) -> list[dict[str, Any]]:
-    """Each part's status once the registration is decided (the parts wait on it, 后置许可)."""
-    status, detail = _registration_part(registration)
-    parts = [{"item_code": REGISTRATION, "status": status, "detail": detail, "due_date": today}]
-    for code in bundle.items:
-        if code == REGISTRATION:
-            continue
-        item = catalog.items[code]
-        if status == "rejected":
-            part = ("not_started", "设立登记未通过，此项无法办理")
-            due = None
-        elif item.auto_approval:
-            if status == "completed":
-                part = ("completed", f"已随设立登记自动办理{item.name}")
-            else:
-                part = ("waiting", f"设立登记办结后自动办理{item.name}")
-            due = today
-        else:
-            department = catalog.department_name(item)
-            days = item.promised_limit_days
-            part = ("received", f"已转{department}“{item.name}”流程，承诺 {days} 个工作日内办结")
-            due = calendar.add_working_days(today, days)
-        parts.append({"item_code": code, "status": part[0], "detail": part[1], "due_date": due})
-    return parts
-
-
-def combined_status(parts: list[dict[str, Any]]) -> str:
-    statuses = {p["status"] for p in parts}
-    if "rejected" in statuses:
-        return "rejected"
-    return "completed" if statuses == {"completed"} else "in_progress"
 
 
 def render(

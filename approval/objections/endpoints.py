@@ -190,6 +190,7 @@ def decision(
             body.false_items,
             person.id_number if person else None,
             person.name if person else None,
+            context.lifecycle,
         )
 
 
@@ -202,4 +203,6 @@ def annulment(
 ) -> dict[str, Any]:
     """Annul a wrong revocation and restore the prior state."""
     with context.db.transaction() as conn:
-        return service.annul(conn, principal, objection_id, context.clock.now(), body.reason)
+        return service.annul(
+            conn, principal, objection_id, context.clock.now(), body.reason, context.lifecycle
+        )

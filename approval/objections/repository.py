@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from approval.database import applications, licences, registry_answers
@@ -55,9 +55,12 @@ def set_licence_status(conn: Connection, credit_code: str, status: str) -> None:
     )
 
 
-def set_application_status(conn: Connection, application_id: str, status: str, now: Any) -> None:
-    conn.execute(
-        update(applications)
-        .where(applications.c.id == application_id)
-        .values(status=status, updated_at=now)
+def standing_revocations(conn: Connection, credit_code: str) -> int:
+    """Objections whose decision to revoke this licence stands (not annulled)."""
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(objections)
+            .where(objections.c.credit_code == credit_code, objections.c.decision == "revoke")
+        ).scalar_one()
     )

@@ -26,6 +26,7 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
 from approval.access.service import Principal, Role
+from approval.applications.lifecycle import Actor, Lifecycle
 from approval.audit import repository as audit_repository
 from approval.audit.chain import Entry
 from approval.audit.service import append
@@ -33,6 +34,7 @@ from approval.calendar import WorkingCalendar
 from approval.errors import Forbidden, NotFound
 from approval.intake import repository as intake_repository
 from approval.intake.identity import mask_id_number
+from approval.kernel.status import ApplicationStatus
 from approval.objections import repository
 from approval.supervision import repository as supervision_repository
 from approval.supervision.calendar import add_months, add_years
@@ -368,6 +370,7 @@ def decide(
     false_items: list[str],
     responsible_id_number: str | None,
     responsible_name: str | None,
+    lifecycle: Lifecycle,
 ) -> dict[str, Any]:
     """终办: the written decision; a revocation takes effect everywhere in this transaction."""
     row = _load(conn, objection_id)
@@ -380,8 +383,7 @@ def decide(
         if not responsible_id_number:
             raise IllegalTransition("撤销登记须写明直接责任人员的身份证号码（3年内不得再次申请）")
         banned_until = add_years(today, BAN_YEARS)
-        repository.set_licence_status(conn, row.credit_code, "revoked")
-        repository.set_application_status(conn, row.application_id, "revoked", now)
+        revokes_now = licence.status != "revoked"  # another objection may have revoked it
         supervision_repository.insert_ban(
             conn,
             id_number=responsible_id_number,
@@ -411,17 +413,26 @@ def decide(
         responsible_id_number=responsible_id_number,
         previous_licence_status=licence.status,
     )
-    intake_repository.insert_events(
-        conn,
-        [
-            {
-                "application_id": row.application_id,
-                "at": now,
-                "kind": event_kind,
-                "detail": {"objection_id": row.id, "reason": reason, **_jsonable(detail)},
-            }
-        ],
-    )
+    event = {
+        "at": now,
+        "kind": event_kind,
+        "detail": {"objection_id": row.id, "reason": reason, **_jsonable(detail)},
+    }
+    if decision == "revoke" and revokes_now:
+        repository.set_licence_status(conn, row.credit_code, "revoked")
+        lifecycle.transition(
+            conn,
+            row.application_id,
+            ApplicationStatus.REVOKED,
+            expected_from=ApplicationStatus.ISSUED,
+            columns={},
+            events=[event],
+            actor=Actor(principal.key_id, principal.role.value),
+            now=now,
+            credit_code=row.credit_code,
+        )
+    else:
+        intake_repository.insert_events(conn, [{"application_id": row.application_id, **event}])
     if decision != "not_revoke":
         supervision_repository.insert_outbox(
             conn,
@@ -441,36 +452,50 @@ def decide(
 
 
 def annul(
-    conn: Connection, principal: Principal, objection_id: str, now: dt.datetime, reason: str
+    conn: Connection,
+    principal: Principal,
+    objection_id: str,
+    now: dt.datetime,
+    reason: str,
+    lifecycle: Lifecycle,
 ) -> dict[str, Any]:
     """条例 Art.42: annul a wrong revocation and restore the prior state, keeping the history."""
     row = _load(conn, objection_id)
     _expect(row, "closed")
     if row.decision != "revoke":
         raise IllegalTransition("只有撤销登记的决定可以被撤销并恢复原状")
-    previous = row.previous_licence_status or "current"
-    repository.set_licence_status(conn, row.credit_code, previous)
-    repository.set_application_status(conn, row.application_id, "issued", now)
     supervision_repository.lift_bans(conn, row.id, now, reason)
     repository.update_objection(conn, row.id, decision="revoke_annulled")
-    intake_repository.insert_events(
-        conn,
-        [
-            {
-                "application_id": row.application_id,
-                "at": now,
-                "kind": "revocation_annulled",
-                "detail": {"objection_id": row.id, "reason": reason},
-            }
-        ],
-    )
-    supervision_repository.insert_outbox(
-        conn,
-        "licence_restored",
-        row.application_id,
-        {"credit_code": row.credit_code, "objection_id": row.id, "reason": reason},
-        now,
-    )
+    # the licence comes back only when no other objection's revocation still stands
+    standing = repository.standing_revocations(conn, row.credit_code)
+    previous = "revoked" if standing else "current"
+    event = {
+        "at": now,
+        "kind": "revocation_annulled",
+        "detail": {"objection_id": row.id, "reason": reason, "other_revocations": standing},
+    }
+    if standing:
+        intake_repository.insert_events(conn, [{"application_id": row.application_id, **event}])
+    else:
+        repository.set_licence_status(conn, row.credit_code, "current")
+        lifecycle.transition(
+            conn,
+            row.application_id,
+            ApplicationStatus.ISSUED,
+            expected_from=ApplicationStatus.REVOKED,
+            columns={},
+            events=[event],
+            actor=Actor(principal.key_id, principal.role.value),
+            now=now,
+            credit_code=row.credit_code,
+        )
+        supervision_repository.insert_outbox(
+            conn,
+            "licence_restored",
+            row.application_id,
+            {"credit_code": row.credit_code, "objection_id": row.id, "reason": reason},
+            now,
+        )
     row = _load(conn, objection_id)
     _advance(
         conn,

@@ -115,4 +115,5 @@ def decide_case(
             prepared,
             context.reference.scope,
             signed,
+            context.lifecycle,
         )

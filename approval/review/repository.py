@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import Row, insert, select, update
@@ -63,32 +62,3 @@ def answers(conn: Connection, application_id: str) -> list[Row[Any]]:
             select(registry_answers).where(registry_answers.c.application_id == application_id)
         )
     )
-
-
-def settle_application(
-    conn: Connection,
-    application_id: str,
-    now: dt.datetime,
-    status: str,
-    outcome: str,
-    reasons: list[dict[str, Any]],
-    conditions: list[str],
-) -> bool:
-    """Record the person's decision, only if the application still waits for one."""
-    result = conn.execute(
-        update(applications)
-        .where(
-            applications.c.id == application_id,
-            applications.c.status == "decided",
-            applications.c.outcome == "manual_review",
-        )
-        .values(
-            status=status,
-            outcome=outcome,
-            reasons=reasons,
-            conditions=conditions,
-            decided_at=now,
-            updated_at=now,
-        )
-    )
-    return result.rowcount == 1

@@ -16,6 +16,8 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
 from approval.access.service import Principal
+from approval.applications.errors import ApplicationStateChanged
+from approval.applications.lifecycle import Actor, Lifecycle
 from approval.audit.chain import Entry
 from approval.audit.service import append
 from approval.calendar import WorkingCalendar
@@ -25,6 +27,7 @@ from approval.engine.ruleset import Ruleset
 from approval.errors import ApplicationNotFound
 from approval.intake import repository as intake_repository
 from approval.intake.schemas import ApplicationCreate
+from approval.kernel.status import ApplicationStatus
 from approval.licences.document import SignedLicence
 from approval.licences.service import issue_licence, store_licence
 from approval.licences.signing import LicenceSigner
@@ -258,6 +261,7 @@ def decide(
     prepared: Prepared,
     catalog: ScopeCatalog,
     signed: SignedLicence | None,
+    lifecycle: Lifecycle,
 ) -> dict[str, Any]:
     """Settle the case; an approval stores the licence and its outbox event in this transaction."""
     app = _waiting(conn, application_id)
@@ -282,33 +286,19 @@ def decide(
     )
     if approve and conditions:
         outcome = "approve_with_conditions"
-    status = "issued" if approve else "decided"
-    if not repository.settle_application(
-        conn, application_id, now, status, outcome, staff_reasons + list(app.reasons), conditions
-    ):
-        raise NotInQueue()
-    repository.update_case(conn, application_id, decided_at=now, decision=outcome, reasons=reasons)
+    status = ApplicationStatus.ISSUED if approve else ApplicationStatus.DECIDED
     events: list[dict[str, Any]] = [
         {
-            "application_id": application_id,
             "at": now,
             "kind": "reviewed",
             "detail": {"decision": outcome, "reasons": reasons, "by": principal.key_id},
         }
     ]
     entries = [_entry(principal, now, "review_decided", "；".join(reasons), decision=outcome)]
-    if approve:
-        assert signed is not None
-        credit_code = signed.document.credit_code
+    credit_code = signed.document.credit_code if signed is not None else None
+    if signed is not None and credit_code is not None:
         store_licence(conn, application_id, signed, now)
-        events.append(
-            {
-                "application_id": application_id,
-                "at": now,
-                "kind": "licence_issued",
-                "detail": {"credit_code": credit_code},
-            }
-        )
+        events.append({"at": now, "kind": "licence_issued", "detail": {"credit_code": credit_code}})
         entries.append(_entry(principal, now, "licence_issued", credit_code=credit_code))
         supervision_repository.insert_outbox(
             conn,
@@ -322,11 +312,30 @@ def decide(
             },
             now,
         )
-    intake_repository.insert_events(conn, events)
-    append(conn, application_id, entries)
+    try:
+        lifecycle.transition(
+            conn,
+            application_id,
+            status,
+            expected_from=ApplicationStatus.DECIDED,
+            columns={
+                "outcome": outcome,
+                "reasons": staff_reasons + list(app.reasons),
+                "conditions": conditions,
+                "decided_at": now,
+            },
+            events=events,
+            actor=Actor(principal.key_id, principal.role.value),
+            now=now,
+            credit_code=credit_code,
+            entries=entries,
+        )
+    except ApplicationStateChanged:
+        raise NotInQueue() from None
+    repository.update_case(conn, application_id, decided_at=now, decision=outcome, reasons=reasons)
     return {
         "application_id": application_id,
-        "status": status,
+        "status": status.value,
         "decision": outcome,
         "credit_code": signed.document.credit_code if signed else None,
         "conditions": conditions,

@@ -108,19 +108,6 @@ def finish(conn: Connection, application_id: str, token: str) -> bool:
     return result.rowcount == 1
 
 
-def conclude_application(conn: Connection, application_id: str, **values: Any) -> bool:
-    """Record the decision of a pending application (only while it is still pending)."""
-    result = conn.execute(
-        update(applications)
-        .where(
-            applications.c.id == application_id,
-            applications.c.status == "pending_verification",
-        )
-        .values(**values)
-    )
-    return result.rowcount == 1
-
-
 def replace_registry_answers(
     conn: Connection, application_id: str, rows: Sequence[dict[str, Any]]
 ) -> None:

@@ -19,12 +19,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from approval.audit import service as audit
+from approval.applications.errors import ApplicationStateChanged
+from approval.applications.lifecycle import Actor
 from approval.context import AppContext
-from approval.intake import repository as intake_repository
 from approval.intake.identity import IdNumberInvalid, check_id_number
 from approval.intake.schemas import ApplicationCreate
 from approval.intake.service import determine, query_registries, store_issued
+from approval.kernel.status import ApplicationStatus
 from approval.verification import repository
 from approval.verification.connections import close_registries
 from approval.verification.service import backoff_seconds, store_exchanges
@@ -111,7 +112,9 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
         return
     determined = determine(ctx, app, id_check, answers, now)
     with ctx.db.transaction() as conn:
-        _conclude(conn, row, token, determined.columns(), determined.events, now)
+        signed = determined.signed
+        credit_code = signed.document.credit_code if signed is not None else None
+        _conclude(ctx, conn, row, token, determined.columns(), determined.events, now, credit_code)
         repository.replace_registry_answers(
             conn,
             application_id,
@@ -134,26 +137,33 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
 
 
 def _conclude(
+    ctx: AppContext,
     conn: Connection,
     row: Any,
     token: str,
     columns: dict[str, Any],
     events: list[dict[str, Any]],
     now: dt.datetime,
+    credit_code: str | None = None,
 ) -> None:
     """Take the application off the queue and record its outcome, or raise if it is not ours."""
     if not repository.finish(conn, row.application_id, token):
         raise _LostClaim()
-    if not repository.conclude_application(conn, row.application_id, **columns, updated_at=now):
-        raise _LostClaim()
-    intake_repository.insert_events(
-        conn, [{"application_id": row.application_id, **event} for event in events]
-    )
-    audit.append(
-        conn,
-        row.application_id,
-        audit.event_entries(WORKER_ACTOR, "system", events, columns.get("facts")),
-    )
+    try:
+        ctx.lifecycle.transition(
+            conn,
+            row.application_id,
+            ApplicationStatus(columns.pop("status")),
+            expected_from=ApplicationStatus.PENDING_VERIFICATION,
+            columns=columns,
+            events=events,
+            actor=Actor(WORKER_ACTOR, "system"),
+            now=now,
+            credit_code=credit_code,
+            facts=columns.get("facts"),
+        )
+    except ApplicationStateChanged:
+        raise _LostClaim() from None
 
 
 def _to_manual_review(
@@ -177,7 +187,7 @@ def _to_manual_review(
         },
     }
     with ctx.db.transaction() as conn:
-        _conclude(conn, row, token, columns, [event], now)
+        _conclude(ctx, conn, row, token, columns, [event], now)
 
 
 async def run_worker(ctx: AppContext, stop: asyncio.Event) -> None:

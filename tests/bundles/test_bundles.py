@@ -139,3 +139,33 @@ def test_roles_outside_the_applicants_are_refused(client: TestClient, keys: dict
     application = application_for("clean_owner", scope=["H2001"], commitments=PERMIT_COMMITMENTS)
     for role in ("rule_admin", "supervisor"):
         assert _submit(client, keys[role], "BUNDLE-RESTAURANT", application).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("decision", "bundle_status"), [("approve", "completed"), ("reject", "rejected")]
+)
+def test_a_registration_decided_by_staff_moves_its_bundle_on(
+    client: TestClient, keys: dict[str, str], decision: str, bundle_status: str
+) -> None:
+    application = application_for(
+        "minor_16", scope=["F1001", "F2001"], commitments=PERMIT_COMMITMENTS
+    )
+    body = _submit(client, keys["terminal"], "BUNDLE-GROCERY", application).json()
+    assert body["registration"]["decision"] == "manual_review"
+    assert _parts(body) == {"SCJG-GT-001": "in_review", "SCJG-SP-002": "waiting"}
+    staff = {"Authorization": f"Bearer {keys['staff']}"}
+    case = body["registration"]["id"]
+    assert client.post(f"/v1/review/cases/{case}/claim", headers=staff).status_code == 200
+    decided = client.post(
+        f"/v1/review/cases/{case}/decision",
+        headers=staff,
+        json={"decision": decision, "reasons": ["经核实，监护人同意"]},
+    )
+    assert decided.status_code == 200, decided.text
+    again = client.get(f"/v1/bundles/applications/{body['id']}", headers=staff).json()
+    assert again["status"] == bundle_status
+    expected = "completed" if decision == "approve" else "rejected"
+    assert _parts(again)["SCJG-GT-001"] == expected
+    assert _parts(again)["SCJG-SP-002"] == ("completed" if decision == "approve" else "not_started")
+    overdue = client.get("/v1/overdue", headers=staff).json()
+    assert overdue["bundle_parts"] == []

@@ -237,3 +237,45 @@ def test_a_refused_objection_is_closed_with_its_reason(
     )
     assert refused["stage"] == "refused"
     assert refused["history"][-1]["reason"] == "身份核验未通过"
+
+
+def _to_decision(client: TestClient, staff: str, objection_id: str) -> str:
+    base = f"/v1/objections/{objection_id}"
+    _post(client, staff, f"{base}/acceptance", {"accept": True, "reason": "身份核验通过"})
+    finding = {"finding": "impersonation_confirmed", "reason": "人脸比对记录与本人不符"}
+    _post(client, staff, f"{base}/investigation", finding)
+    _post(client, staff, f"{base}/legal-review", {"opinion": "agree", "reason": "事实清楚"})
+    return base
+
+
+def test_annulling_one_of_two_revocations_leaves_the_licence_revoked(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    install_clock(client, TODAY)
+    registration = _impersonated(client, keys)
+    credit_code = registration["licence"]["credit_code"]
+    staff = keys["staff"]
+    first = _to_decision(client, staff, _file(client, keys, credit_code)["id"])
+    second = _to_decision(client, staff, _file(client, keys, credit_code)["id"])
+    revoke = {
+        "decision": "revoke",
+        "reason": "经核查系冒用他人身份登记",
+        "responsible_person": {"id_number": personas()[RESPONSIBLE]["id_number"]},
+    }
+    _post(client, staff, f"{first}/decision", revoke)
+    _post(client, staff, f"{second}/decision", revoke)
+
+    def state() -> tuple[str, str]:
+        application = client.get(
+            f"/v1/applications/{registration['id']}", headers=auth(staff)
+        ).json()
+        return client.get(f"/v1/verify/{credit_code}").json()["status"], application["status"]
+
+    assert state() == ("revoked", "revoked")
+    _post(client, staff, f"{first}/annulment", {"reason": "第一项撤销决定认定错误"})
+    assert state() == ("revoked", "revoked")  # the second revocation still stands
+    _post(client, staff, f"{second}/annulment", {"reason": "第二项撤销决定亦认定错误"})
+    assert state() == ("current", "issued")
+    records = client.get(f"/v1/audit/applications/{registration['id']}", headers=auth(staff))
+    actions = [r["action"] for r in records.json()["records"]]
+    assert actions.count("licence_revoked") == 1  # the second decision found it revoked

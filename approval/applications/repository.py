@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from approval.database import application_events, applications, row_writer
+from approval.kernel.status import ApplicationStatus, Outcome
+
+
+def compare_and_set(
+    conn: Connection,
+    application_id: str,
+    *,
+    expected_from: ApplicationStatus,
+    expected_outcome: Outcome | None,
+    to: ApplicationStatus,
+    now: dt.datetime,
+    columns: dict[str, Any],
+) -> bool:
+    """Move the row to ``to`` only while it is in ``expected_from`` (and outcome, if given)."""
+    query = update(applications).where(
+        applications.c.id == application_id, applications.c.status == expected_from.value
+    )
+    if expected_outcome is not None:
+        query = query.where(applications.c.outcome == expected_outcome.value)
+    result = conn.execute(query.values(status=to.value, updated_at=now, **columns))
+    return result.rowcount == 1
+
+
+def status_of(conn: Connection, application_id: str) -> tuple[str, str | None] | None:
+    row = conn.execute(
+        select(applications.c.status, applications.c.outcome).where(
+            applications.c.id == application_id
+        )
+    ).first()
+    return (row.status, row.outcome) if row else None
+
+
+def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        row_writer(application_events, conn.dialect).insert(conn, rows)
