@@ -131,6 +131,8 @@ licences = Table(
     Column("key_id", String(16), nullable=False),
     Column("status", String(16), nullable=False),
     Column("created_at", TS, nullable=False),
+    # automatic | manual: who decided it, recorded once (migration f6a8c0licr01)
+    Column("route", String(16), nullable=False, server_default="automatic"),
 )
 
 credit_code_counters = Table(

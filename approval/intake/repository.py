@@ -10,7 +10,6 @@ from sqlalchemy.engine import Connection
 from approval.database import (
     application_events,
     applications,
-    outbox,
     registry_answers,
     row_writer,
 )
@@ -37,13 +36,6 @@ def insert_registry_answers(conn: Connection, rows: Sequence[dict[str, Any]]) ->
 
 def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     row_writer(application_events, conn.dialect).insert(conn, rows)
-
-
-def insert_outbox(
-    conn: Connection, kind: str, aggregate_id: str, payload: dict[str, Any], now: dt.datetime
-) -> None:
-    row = {"kind": kind, "aggregate_id": aggregate_id, "payload": payload, "created_at": now}
-    row_writer(outbox, conn.dialect).insert(conn, [row])
 
 
 def get_application(conn: Connection, application_id: str) -> Row[Any] | None:

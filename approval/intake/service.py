@@ -40,7 +40,7 @@ from approval.intake.identity import (
 from approval.intake.schemas import ApplicationCreate
 from approval.licences import repository as licence_repository
 from approval.licences.document import SignedLicence
-from approval.licences.service import issue_licence, store_licence
+from approval.licences.service import IssueRoute, issue_licence, record_issued
 from approval.problems import validation_errors
 from approval.verification.service import park, store_exchanges
 from connectors.exchanges import recording
@@ -260,28 +260,6 @@ def determine(
     )
 
 
-def store_issued(
-    conn: Connection,
-    application_id: str,
-    signed: SignedLicence,
-    app: ApplicationCreate,
-    now: dt.datetime,
-) -> None:
-    """The licence and its outbox event, in the caller's transaction."""
-    store_licence(conn, application_id, signed, now)
-    repository.insert_outbox(
-        conn,
-        "licence_issued",
-        application_id,
-        {
-            "credit_code": signed.document.credit_code,
-            "scope": app.scope,
-            "authority": app.premises.district_code,
-        },
-        now,
-    )
-
-
 async def submit(
     ctx: AppContext, principal: Principal, body: bytes, idempotency_key: str | None
 ) -> tuple[int, dict[str, Any]]:
@@ -347,7 +325,7 @@ async def submit(
             if status == "pending_verification":
                 park(conn, ctx.settings, application_id, decided_at)
             if signed:
-                store_issued(conn, application_id, signed, app, decided_at)
+                record_issued(conn, application_id, signed, app, IssueRoute.AUTOMATIC, decided_at)
     except IntegrityError:
         if idempotency_key is None:
             raise

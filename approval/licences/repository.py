@@ -40,6 +40,7 @@ def insert_licence(
     document: dict[str, Any],
     signature: str,
     key_id: str,
+    route: str,
     now: dt.datetime,
 ) -> None:
     row = {
@@ -52,6 +53,7 @@ def insert_licence(
         "key_id": key_id,
         "status": "current",
         "created_at": now,
+        "route": route,
     }
     row_writer(licences, conn.dialect).insert(conn, [row])
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -16,6 +17,7 @@ from approval.licences import repository
 from approval.licences.credit_code import credit_code_for
 from approval.licences.document import LicenceDocument, ScopeItem, SignedLicence, sign_licence
 from approval.licences.signing import LicenceSigner
+from approval.supervision import repository as supervision_repository
 
 
 def _scope_lines(app: ApplicationCreate, catalog: ScopeCatalog) -> tuple[ScopeItem, ...]:
@@ -42,7 +44,7 @@ def issue_licence(
     signer: LicenceSigner,
     now: dt.datetime,
 ) -> SignedLicence:
-    """The licence with the credit code of this serial, signed (stored by :func:`store_licence`)."""
+    """The licence with the credit code of this serial, signed (stored by :func:`record_issued`)."""
     premises = (
         app.premises.address
         if app.premises.kind == "physical"
@@ -63,9 +65,20 @@ def issue_licence(
     return sign_licence(document, signer)
 
 
-def store_licence(
-    conn: Connection, application_id: str, signed: SignedLicence, now: dt.datetime
+class IssueRoute(StrEnum):
+    AUTOMATIC = "automatic"  # the rules decided
+    MANUAL = "manual"  # a person decided after review
+
+
+def record_issued(
+    conn: Connection,
+    application_id: str,
+    signed: SignedLicence,
+    app: ApplicationCreate,
+    route: IssueRoute,
+    now: dt.datetime,
 ) -> None:
+    """The licence and its outbox event, the same for every route, in the caller's transaction."""
     document = signed.document
     repository.insert_licence(
         conn,
@@ -76,7 +89,20 @@ def store_licence(
         document=document.model_dump(mode="json"),
         signature=signed.signature,
         key_id=signed.key_id,
+        route=route.value,
         now=now,
+    )
+    supervision_repository.insert_outbox(
+        conn,
+        "licence_issued",
+        application_id,
+        {
+            "credit_code": document.credit_code,
+            "scope": list(app.scope),
+            "authority": app.premises.district_code,
+            "route": route.value,
+        },
+        now,
     )
 
 

@@ -2,7 +2,7 @@
 
 The limit is 3 working days from the application (条例 Art.19), +3 once with the head's
 extension. A manual approval issues the licence exactly as an automatic one does
-(:func:`approval.licences.service.issue_licence` and ``store_licence``) and writes the same
+(:func:`approval.licences.service.issue_licence` and ``record_issued``) and writes the same
 outbox event, so the supervising departments receive it the same way.
 """
 
@@ -29,10 +29,9 @@ from approval.intake import repository as intake_repository
 from approval.intake.schemas import ApplicationCreate
 from approval.kernel.status import ApplicationStatus
 from approval.licences.document import SignedLicence
-from approval.licences.service import issue_licence, store_licence
+from approval.licences.service import IssueRoute, issue_licence, record_issued
 from approval.licences.signing import LicenceSigner
 from approval.review import repository
-from approval.supervision import repository as supervision_repository
 from approval.supervision.errors import IllegalTransition
 
 LIMIT_WORKING_DAYS = 3
@@ -297,21 +296,9 @@ def decide(
     entries = [_entry(principal, now, "review_decided", "；".join(reasons), decision=outcome)]
     credit_code = signed.document.credit_code if signed is not None else None
     if signed is not None and credit_code is not None:
-        store_licence(conn, application_id, signed, now)
+        record_issued(conn, application_id, signed, prepared.app, IssueRoute.MANUAL, now)
         events.append({"at": now, "kind": "licence_issued", "detail": {"credit_code": credit_code}})
         entries.append(_entry(principal, now, "licence_issued", credit_code=credit_code))
-        supervision_repository.insert_outbox(
-            conn,
-            "licence_issued",
-            application_id,
-            {
-                "credit_code": credit_code,
-                "scope": prepared.app.scope,
-                "authority": prepared.authority_code,
-                "route": "manual",
-            },
-            now,
-        )
     try:
         lifecycle.transition(
             conn,

@@ -106,7 +106,7 @@ def build_payload(
         },
         "scope": scope_lines,
         "decision": {
-            "route": "manual" if _was_reviewed(app) else "auto",
+            "route": licence.route if licence is not None else None,
             "outcome": app.outcome,
             "ruleset_version": app.ruleset_version,
             "commitments": sorted(k for k, v in body["commitments"].items() if v),
@@ -121,10 +121,6 @@ def build_payload(
         },
         "risk_flags": risk_flags,
     }
-
-
-def _was_reviewed(app: Row[Any]) -> bool:
-    return any(r.get("code") == "MANUAL_REVIEW_DECISION" for r in (app.reasons or []))
 
 
 def route_outbox(

@@ -24,8 +24,9 @@ from approval.applications.lifecycle import Actor
 from approval.context import AppContext
 from approval.intake.identity import IdNumberInvalid, check_id_number
 from approval.intake.schemas import ApplicationCreate
-from approval.intake.service import determine, query_registries, store_issued
+from approval.intake.service import determine, query_registries
 from approval.kernel.status import ApplicationStatus
+from approval.licences.service import IssueRoute, record_issued
 from approval.verification import repository
 from approval.verification.connections import close_registries
 from approval.verification.service import backoff_seconds, store_exchanges
@@ -133,7 +134,7 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
         )
         store_exchanges(conn, exchanges, application_id, row.operator_id_number, now)
         if determined.signed is not None:
-            store_issued(conn, application_id, determined.signed, app, now)
+            record_issued(conn, application_id, determined.signed, app, IssueRoute.AUTOMATIC, now)
 
 
 def _conclude(

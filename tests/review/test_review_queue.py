@@ -67,6 +67,10 @@ def test_staff_claim_review_and_approve_issues_the_licence_like_an_automatic_app
     copies = client.get("/v1/supervision/copies", headers=staff).json()["items"]
     assert copies
     assert copies[0]["payload"]["decision"]["route"] == "manual"
+    # the same outbox event as an automatic issue: one issuance path
+    detail = copies[0]["payload"]["event_detail"]
+    assert set(detail) == {"credit_code", "scope", "authority", "route"}
+    assert detail["route"] == "manual"
     records = client.get(f"/v1/audit/applications/{created['id']}", headers=staff).json()
     actions = [r["action"] for r in records["records"]]
     assert ["review_claimed", "review_decided", "licence_issued"] == [

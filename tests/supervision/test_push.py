@@ -40,7 +40,8 @@ def test_an_approval_reaches_every_responsible_department(
     assert departments == {"SCJG", "SW", "WGLY"}  # always: registration + tax; F2006: 文广旅
     payload = staff_view[0]["payload"]
     assert payload["registration"]["credit_code"] == created["licence"]["credit_code"]
-    assert payload["decision"]["route"] == "auto"
+    assert payload["decision"]["route"] == "automatic"
+    assert set(payload["event_detail"]) == {"credit_code", "scope", "authority", "route"}
     # a general item has no permit authority; the registering authority (always) supervises it
     assert [s["department"] for s in payload["scope"]] == [None, "WGLY"]
     # personal data minimised: the ID number appears only masked
