@@ -15,6 +15,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from approval.audit.endpoints import router as audit_router
 from approval.bundles.endpoints import router as bundles_router
@@ -79,13 +80,57 @@ async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(exc.status_code, f"http_{exc.status_code}", title, title)
 
 
-async def _unexpected_error(_request: Request, exc: Exception) -> JSONResponse:
-    # the traceback is logged redacted: exception messages can quote applicants' data
-    details = redact("".join(traceback.format_exception(exc)))
-    logger.error("unexpected error: %s\n%s", type(exc).__name__, details)
+async def _unexpected_error(_request: Request, _exc: Exception) -> JSONResponse:
+    # nothing was promised: the applicant retries, and the Idempotency-Key makes that safe
     return problem(
-        500, "internal_error", "服务内部错误", "服务暂时出现问题，请稍后重试；已提交的内容不会丢失"
+        500,
+        "internal_error",
+        "服务内部错误",
+        "服务出现错误，请稍后使用相同的 Idempotency-Key 重试",
     )
+
+
+class _LogUnhandledErrors:
+    """The outermost layer: each unhandled error is logged here, once, redacted.
+
+    Starlette's ServerErrorMiddleware answers with the ``Exception`` handler's 500 and then
+    re-raises for the server to log; uvicorn would log it again, unredacted ("Exception in ASGI
+    application"). Here it ends: logged with its traceback redacted (exception messages quote
+    applicants' data), and answered 500 if nothing was answered yet.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, watched)
+        except Exception as exc:
+            logger.error(
+                "unhandled error answering %s %s\n%s",
+                scope["method"],
+                scope["path"],
+                redact("".join(traceback.format_exception(exc))).rstrip("\n"),
+            )
+            if not started:
+                await (await _unexpected_error(Request(scope), exc))(scope, receive, send)
+
+
+class _App(FastAPI):
+    """FastAPI with ``_LogUnhandledErrors`` around everything, whatever middleware is added."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return _LogUnhandledErrors(super().build_middleware_stack())
 
 
 async def _checkpoint_regularly(context: AppContext, every_seconds: float = 1.0) -> None:
@@ -138,7 +183,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
             app.state.rules_live.close()
             app.state.context.close()
 
-    app = FastAPI(
+    app = _App(
         title="Miaopi 秒批",
         version="0.1.0",
         description="个体工商户登记秒批：提交申请，当场得到决定与电子营业执照。",

@@ -47,12 +47,14 @@ def serve(
     ] = 1,
 ) -> None:
     """Bring the schema up to date and serve the API (uvicorn)."""
+    import logging.config
     import os
 
     import uvicorn
 
     from api import create_app
     from approval.migrate import upgrade_to_head
+    from approval.privacy import logging_config
 
     settings = get_settings().model_copy(
         update={k: v for k, v in {"host": host, "port": port}.items() if v is not None}
@@ -65,6 +67,9 @@ def serve(
         )
         raise typer.Exit(2)
     typer.echo(f"rules: {_check_rules_or_exit(settings)}")
+    # every log record of the process, uvicorn's and alembic's too, goes out redacted
+    log_config = logging_config()
+    logging.config.dictConfig(log_config)
     upgrade_to_head(settings.database_url)
     # no access log: request lines would carry applicants' data into logs
     if workers == 1:
@@ -74,6 +79,7 @@ def serve(
             port=settings.port,
             access_log=False,
             log_level="info",
+            log_config=log_config,
         )
         return
     # each worker process builds its app from the environment: pass the overrides there
@@ -87,6 +93,7 @@ def serve(
         port=settings.port,
         access_log=False,
         log_level="info",
+        log_config=log_config,
     )
 
 
@@ -200,10 +207,12 @@ def worker() -> None:
 
     from approval.context import build_context
     from approval.migrate import upgrade_to_head
+    from approval.privacy import configure_logging
     from approval.rules.live import LiveRules
     from approval.verification.connections import close_registries
     from approval.verification.worker import run_worker
 
+    configure_logging()
     settings = get_settings()
     upgrade_to_head(settings.database_url)
     ctx = build_context(settings)

@@ -194,7 +194,9 @@ class RowWriter:
             cursor.executemany(self.sql, parameters)
         except self._driver_error as exc:
             # the same exception types SQLAlchemy raises (IntegrityError for a duplicate key…)
-            raise DBAPIError.instance(self.sql, parameters, exc, self._driver_error) from exc
+            raise DBAPIError.instance(
+                self.sql, parameters, exc, self._driver_error, hide_parameters=True
+            ) from exc
         finally:
             cursor.close()
 
@@ -224,16 +226,18 @@ class Database:
     def __init__(self, url: str) -> None:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
-        json_codec: dict[str, Any] = {
+        options: dict[str, Any] = {
             "json_serializer": _json_text,
             "json_deserializer": orjson.loads,
+            # errors must not quote bound values: they are applicants' ID numbers, mobiles…
+            "hide_parameters": True,
         }
         if self.is_sqlite:
-            self.engine: Engine = create_engine(url, pool_size=4, max_overflow=4, **json_codec)
+            self.engine: Engine = create_engine(url, pool_size=4, max_overflow=4, **options)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
             self.engine = create_engine(
-                url, pool_size=10, max_overflow=10, pool_pre_ping=True, **json_codec
+                url, pool_size=10, max_overflow=10, pool_pre_ping=True, **options
             )
 
     @contextmanager

@@ -20,7 +20,7 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    connectable = create_engine(url)
+    connectable = create_engine(url, hide_parameters=True)
     with connectable.connect() as connection:
         context.configure(
             connection=connection,

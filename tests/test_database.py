@@ -87,3 +87,17 @@ def test_unknown_column_is_refused(db: Database) -> None:
         row_writer(applications, conn.dialect).insert(
             conn, [{**_application("a", None), "colour": 1}]
         )
+
+
+def test_database_errors_never_quote_the_values_they_were_given(db: Database) -> None:
+    row = _application("a1", "same")
+    with db.transaction() as conn:
+        row_writer(applications, conn.dialect).insert(conn, [row])
+    for write in (
+        lambda conn: row_writer(applications, conn.dialect).insert(conn, [row]),
+        lambda conn: conn.execute(insert(applications).values(**row)),
+    ):
+        with pytest.raises(IntegrityError) as raised, db.transaction() as conn:
+            write(conn)
+        assert "321202199001011234" not in str(raised.value)
+        assert "泰州市" not in str(raised.value)

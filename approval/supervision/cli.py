@@ -25,8 +25,10 @@ def dispatch(
     """
     from approval.context import build_context
     from approval.migrate import upgrade_to_head
+    from approval.privacy import configure_logging
     from approval.supervision.dispatcher import Dispatcher
 
+    configure_logging()
     settings = get_settings()
     upgrade_to_head(settings.database_url)
     context = build_context(settings)
