@@ -38,6 +38,7 @@ from approval.intake.identity import (
     mask_id_number,
 )
 from approval.intake.schemas import ApplicationCreate
+from approval.kernel.status import ApplicationStatus, Outcome
 from approval.licences import repository as licence_repository
 from approval.licences.document import SignedLicence
 from approval.licences.service import IssueRoute, issue_licence, record_issued
@@ -375,9 +376,15 @@ def _store(
     repository.insert_events(conn, [{"application_id": row["id"], **e} for e in events])
 
 
+COMPLETED_STATUSES = frozenset(
+    {ApplicationStatus.ISSUED, ApplicationStatus.DECIDED, ApplicationStatus.REVOKED}
+)
+
+
 def is_completed(status: str, outcome: str | None) -> bool:
-    """办结: decided for good, by the rules or by staff (a case waiting for a person is not)."""
-    return status in ("issued", "decided") and outcome != "manual_review"
+    """办结: decided for good, by the rules or by staff (a case waiting for a person is not);
+    a licence revoked later was still 办结 when it was issued."""
+    return status in COMPLETED_STATUSES and outcome != Outcome.MANUAL_REVIEW
 
 
 def may_read(principal: Principal, key_id: str, operator_id_number: str) -> bool:

@@ -279,3 +279,18 @@ def test_annulling_one_of_two_revocations_leaves_the_licence_revoked(
     records = client.get(f"/v1/audit/applications/{registration['id']}", headers=auth(staff))
     actions = [r["action"] for r in records.json()["records"]]
     assert actions.count("licence_revoked") == 1  # the second decision found it revoked
+
+
+def test_a_revoked_registration_stays_completed_and_may_be_rated(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    clock = install_clock(client, TODAY)
+    registration, _ = _revoke(client, keys, clock)
+    stats = client.get("/v1/stats").json()
+    assert stats["completed"] == stats["applications"]
+    rated = client.post(
+        f"/v1/applications/{registration['id']}/rating",
+        json={"rating": 1},
+        headers=auth(keys["terminal"]),
+    )
+    assert rated.status_code == 204, rated.text
