@@ -60,15 +60,26 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 
 
 @pytest.fixture
-def client(settings: Settings) -> Iterator[TestClient]:
+def migrated(settings: Settings) -> Settings:
+    """The test database at the newest schema (no app started)."""
     upgrade_to_head(settings.database_url)
-    with TestClient(create_app(settings)) as test_client:
+    return settings
+
+
+@pytest.fixture
+def client(migrated: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(migrated)) as test_client:
         yield test_client
 
 
 @pytest.fixture
-def keys(client: TestClient, settings: Settings) -> dict[str, str]:
-    """One key per role; the mobile key belongs to the clean_owner persona."""
+def keys(migrated: Settings) -> dict[str, str]:
+    """One key per role; the mobile key belongs to the clean_owner persona.
+
+    Only the schema is needed: a second app on the same database would run its own workers
+    and decide the other app's applications behind the test's back.
+    """
+    settings = migrated
     db = Database(settings.database_url)
     now = dt.datetime.now(dt.UTC)
     try:
