@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from approval.access.endpoints import router as keys_router
 from approval.audit.endpoints import router as audit_router
 from approval.bundles.endpoints import router as bundles_router
 from approval.catalog.endpoints import router as catalog_router
@@ -163,6 +164,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(audit_router)
     app.include_router(rules_router)
     app.include_router(data_access_router)
+    app.include_router(keys_router)
     app.include_router(metrics_router)
 
     @app.get("/healthz", tags=["operations"])
