@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from approval.access.service import KeyCache
+from approval.access.service import FailedAuthentications, KeyCache
 from approval.calendar import WorkingCalendar
 from approval.catalog.items import Catalog, load_catalog
 from approval.catalog.scope import load_scope_catalog
@@ -70,7 +70,11 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
         reference=load_reference_data(settings),
         registries=registries,
         signer=signer,
-        keys=KeyCache(),
+        keys=KeyCache(
+            failures=FailedAuthentications(
+                settings.auth_failure_limit, settings.auth_failure_window_seconds
+            )
+        ),
         serials=CreditSerials(db.transaction),
         catalog=load_catalog(settings.rules_dir / "catalog"),
         calendar=WorkingCalendar.load(settings.rules_dir / "calendar" / "holidays.yaml"),

@@ -17,10 +17,10 @@ from cachetools import TTLCache
 from sqlalchemy.engine import Connection
 
 from approval.access import repository
-from approval.access.errors import KeyAlreadyRevoked, KeyNotFound
+from approval.access.errors import KeyAlreadyRevoked, KeyNotFound, TooManyFailedAuthentications
 from approval.audit.chain import Entry
 from approval.audit.service import SYSTEM_CHAIN, append
-from approval.errors import UnknownRole
+from approval.errors import Unauthenticated, UnknownRole
 from approval.intake.identity import IdNumberInvalid, check_id_number, mask_id_number
 
 Monotonic = Callable[[], float]
@@ -167,6 +167,52 @@ def revoke_key(
     return _record(revoked)
 
 
+class FailedAuthentications:
+    """Wrong keys per client address in a fixed window, in memory per process.
+
+    Bounded: past ``addresses`` entries the least recently used address is forgotten, and an
+    address forgets its failures once its window has passed.
+    """
+
+    def __init__(
+        self,
+        limit: int = 20,
+        window_seconds: float = 60.0,
+        *,
+        addresses: int = 10_000,
+        clock: Monotonic = time.monotonic,
+    ) -> None:
+        self._limit = limit
+        self._window = window_seconds
+        self._clock = clock
+        self._lock = threading.Lock()
+        # address → (start of its window, failures in it)
+        self._entries: TTLCache[str, tuple[float, int]] = TTLCache(
+            addresses, window_seconds, timer=clock
+        )
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def retry_after(self, address: str) -> int | None:
+        """Whole seconds until this address may try again, or None if it may now."""
+        with self._lock:
+            entry = self._entries.get(address)
+            if entry is None or entry[1] < self._limit:
+                return None
+            wait = entry[0] + self._window - self._clock()
+            return math.ceil(wait) if wait > 0 else None
+
+    def record(self, address: str) -> None:
+        with self._lock:
+            now = self._clock()
+            entry = self._entries.get(address)
+            if entry is None or now >= entry[0] + self._window:
+                self._entries[address] = (now, 1)
+            else:
+                self._entries[address] = (entry[0], entry[1] + 1)
+
+
 class KeyCache:
     """Recently seen keys, so the hot path does not read the key table on every request.
 
@@ -183,8 +229,10 @@ class KeyCache:
         size: int = 10_000,
         unknown_size: int = 1_000,
         revocation_check_seconds: float = 0.5,
+        failures: FailedAuthentications | None = None,
         clock: Monotonic = time.monotonic,
     ) -> None:
+        self.failures = FailedAuthentications(clock=clock) if failures is None else failures
         self._clock = clock
         self._check_every = revocation_check_seconds
         self._lock = threading.Lock()
@@ -218,3 +266,25 @@ class KeyCache:
             principal = Principal(row.id, Role(row.role), row.subject, row.hall_code)
             self._known[digest] = principal
             return principal
+
+
+def authenticate(
+    keys: KeyCache,
+    conn_factory: repository.ConnectionFactory,
+    authorization: str,
+    address: str,
+) -> Principal:
+    """The caller of ``Authorization: Bearer <key>``; wrong keys count against the address."""
+    wait = keys.failures.retry_after(address)
+    if wait is not None:
+        raise TooManyFailedAuthentications(
+            f"来自该地址的无效密钥尝试过多，请 {wait} 秒后再试", retry_after=wait
+        )
+    scheme, _, secret = authorization.partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated("请在 Authorization 请求头中以 Bearer 方式提供 API 密钥")
+    principal = keys.resolve(conn_factory, secret.strip())
+    if principal is None:
+        keys.failures.record(address)
+        raise Unauthenticated("API 密钥无效或已停用")
+    return principal
