@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from approval.access.endpoints import router as keys_router
+from approval.access.gate import RequestGate
 from approval.audit.endpoints import router as audit_router
 from approval.bundles.endpoints import router as bundles_router
 from approval.catalog.endpoints import router as catalog_router
@@ -189,6 +191,8 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         description="个体工商户登记秒批：提交申请，当场得到决定与电子营业执照。",
         lifespan=lifespan,
     )
+    # authentication, media type and size are settled before a request body is read
+    app.add_middleware(RequestGate)
     app.add_exception_handler(ApprovalError, _approval_error)
     app.add_exception_handler(RequestValidationError, _request_validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
@@ -206,6 +210,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.include_router(audit_router)
     app.include_router(rules_router)
     app.include_router(data_access_router)
+    app.include_router(keys_router)
     app.include_router(metrics_router)
 
     @app.get("/healthz", tags=["operations"])

@@ -138,13 +138,84 @@ def create_key(
     try:
         with db.transaction() as conn:
             now = clock_for(settings.fixed_today).now()
-            secret = create(conn, role, subject, label, now, department, hall)
+            secret = create(
+                conn,
+                role,
+                subject,
+                label,
+                now,
+                department,
+                hall,
+                actor=_operator(),
+                actor_role="operator",
+            )
     except ApprovalError as exc:
         typer.echo(f"error: {exc.detail}", err=True)
         raise typer.Exit(2) from None
     finally:
         db.dispose()
     typer.echo(secret)
+
+
+def _operator() -> str:
+    """Who runs the command, for the audit trail: the operating-system account."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:40]
+    except (KeyError, OSError):  # no name for this uid
+        return "cli"
+
+
+@keys_app.command("list")
+def list_keys() -> None:
+    """List every key: id, role, label, applicant (masked), hall, department, created, revoked."""
+    from approval.access.service import list_keys as listed
+    from approval.database import Database
+    from approval.migrate import upgrade_to_head
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        with db.reading() as conn:
+            records = listed(conn)
+    finally:
+        db.dispose()
+    typer.echo(
+        "\t".join(("id", "role", "label", "subject", "hall", "department", "created", "revoked"))
+    )
+    for r in records:
+        revoked = f"{r.revoked_at:%Y-%m-%d %H:%M:%S} by {r.revoked_by}" if r.revoked_at else "-"
+        fields = (r.id, r.role, r.label, r.subject, r.hall_code, r.department)
+        created = f"{r.created_at:%Y-%m-%d %H:%M:%S}"
+        typer.echo("\t".join([*(f or "-" for f in fields), created, revoked]))
+
+
+@keys_app.command("revoke")
+def revoke_key(
+    key_id: Annotated[str, typer.Argument(help="the key's id (from `keys list`)")],
+) -> None:
+    """Revoke a key for good (audited); every process refuses it within a second."""
+    from approval.access.service import revoke_key as revoke
+    from approval.clock import clock_for
+    from approval.database import Database
+    from approval.errors import ApprovalError
+    from approval.migrate import upgrade_to_head
+
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    db = Database(settings.database_url)
+    try:
+        with db.transaction() as conn:
+            now = clock_for(settings.fixed_today).now()
+            revoke(conn, key_id, _operator(), "operator", now)
+    except ApprovalError as exc:
+        typer.echo(f"error: {exc.detail}", err=True)
+        raise typer.Exit(2) from None
+    finally:
+        db.dispose()
+    typer.echo(f"revoked {key_id}")
 
 
 @app.command("stub-registry")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from approval.access.service import KeyCache
+from approval.access.service import FailedAuthentications, KeyCache
 from approval.applications.lifecycle import Decided, Lifecycle
 from approval.bundles.parts import follow_registration
 from approval.calendar import WorkingCalendar
@@ -78,7 +78,11 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
         reference=load_reference_data(settings),
         registries=registries,
         signer=signer,
-        keys=KeyCache(),
+        keys=KeyCache(
+            failures=FailedAuthentications(
+                settings.auth_failure_limit, settings.auth_failure_window_seconds
+            )
+        ),
         serials=CreditSerials(db.transaction),
         catalog=catalog,
         calendar=calendar,

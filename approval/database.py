@@ -57,6 +57,7 @@ api_keys = Table(
     Column("label", String(100), nullable=True),
     Column("created_at", TS, nullable=False),
     Column("revoked_at", TS, nullable=True),
+    Column("revoked_by", String(40), nullable=True),  # who revoked it (migration e5a7c9keys01)
     # terminal and window keys: the hall they stand in (migration d4f6b8cata01)
     Column("hall_code", String(32), nullable=True),
     # supervisor keys: the supervising department (migration c3e5a7supv01)

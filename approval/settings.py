@@ -99,6 +99,15 @@ class Settings(BaseSettings):
         description="how long a webhook post is reserved; a dispatcher that died while posting "
         "is taken over after this (keep it above the webhook timeout, 5 s)",
     )
+    max_body_bytes: int = Field(
+        default=256 * 1024, gt=0, description="largest request body accepted (413 above)"
+    )
+    auth_failure_limit: int = Field(
+        default=20, ge=1, description="wrong API keys per client address and window before 429"
+    )
+    auth_failure_window_seconds: float = Field(
+        default=60.0, gt=0, description="the window of auth_failure_limit"
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 

@@ -1,4 +1,5 @@
-"""Who is calling: the API key in ``Authorization: Bearer …`` and the roles an endpoint allows.
+"""Who is calling: the API key in ``Authorization: Bearer …`` and the roles an endpoint allows;
+and the staff endpoints that list and revoke keys.
 
 The dependencies are ``async`` so they run on the event loop, not in the thread pool: they are
 cheap (a cached key) and the pool hop costs more than they do.
@@ -6,14 +7,28 @@ cheap (a cached key) and the pool hop costs more than they do.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import APIRouter, Depends, Request
+from starlette.types import Scope
 
+from approval.access import service
+from approval.access.errors import TooManyFailedAuthentications
+from approval.access.schemas import KeyList, KeyRead
 from approval.access.service import Principal, Role
 from approval.context import AppContext
-from approval.errors import Forbidden, Unauthenticated
+from approval.errors import Forbidden
+
+# set on the request's scope by whichever authenticates first: the request gate, before it lets
+# a body be read, or the role check
+PRINCIPAL_SCOPE_KEY = "miaopi.principal"
+# seconds a refused address must wait; the request gate turns it into a Retry-After header
+RETRY_AFTER_SCOPE_KEY = "miaopi.retry_after"
+
+# every role check made by allow(): the request gate finds them in a route's dependencies
+KEY_CHECKS: set[Callable[..., object]] = set()
 
 
 async def get_context(request: Request) -> AppContext:
@@ -24,14 +39,29 @@ async def get_context(request: Request) -> AppContext:
 ContextDep = Annotated[AppContext, Depends(get_context)]
 
 
-def _principal(request: Request, context: AppContext) -> Principal:
-    header = request.headers.get("authorization", "")
-    scheme, _, secret = header.partition(" ")
-    if scheme.lower() != "bearer" or not secret.strip():
-        raise Unauthenticated("请在 Authorization 请求头中以 Bearer 方式提供 API 密钥")
-    principal = context.keys.resolve(context.db.transaction, secret.strip())
-    if principal is None:
-        raise Unauthenticated("API 密钥无效或已停用")
+def client_address(scope: Scope) -> str:
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+def principal_of(scope: Scope, context: AppContext) -> Principal:
+    """The caller, authenticated once per request; refusals are ApprovalErrors (401, 429)."""
+    known = scope.get(PRINCIPAL_SCOPE_KEY)
+    if isinstance(known, Principal):
+        return known
+    authorization = ""
+    for name, value in scope.get("headers", ()):
+        if name == b"authorization":
+            authorization = value.decode("latin-1")
+            break
+    try:
+        principal = service.authenticate(
+            context.keys, context.db.transaction, authorization, client_address(scope)
+        )
+    except TooManyFailedAuthentications as exc:
+        scope[RETRY_AFTER_SCOPE_KEY] = exc.extra["retry_after"]
+        raise
+    scope[PRINCIPAL_SCOPE_KEY] = principal
     return principal
 
 
@@ -41,9 +71,35 @@ def allow(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
 
     async def check(request: Request) -> Principal:
         # one flat dependency: nested ones cost more per request than the work they do
-        principal = _principal(request, request.app.state.context)
+        principal = principal_of(request.scope, request.app.state.context)
         if principal.role not in allowed:
             raise Forbidden(f"角色 {principal.role.value} 无权访问此接口")
         return principal
 
+    KEY_CHECKS.add(check)
     return check
+
+
+router = APIRouter(prefix="/v1/keys", tags=["keys"])
+STAFF = Depends(allow(Role.STAFF))
+
+
+def _read(record: service.KeyRecord) -> KeyRead:
+    return KeyRead(**dataclasses.asdict(record))
+
+
+@router.get("", response_model=KeyList)
+def list_keys(context: ContextDep, _principal: Annotated[Principal, STAFF]) -> KeyList:
+    """Every key, oldest first: particulars only; the applicant of a mobile key masked."""
+    with context.db.reading() as conn:
+        return KeyList(keys=[_read(record) for record in service.list_keys(conn)])
+
+
+@router.post("/{key_id}/revoke", response_model=KeyRead)
+def revoke_key(key_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]) -> KeyRead:
+    """Revoke a key for good (audited); every process refuses it within a second."""
+    with context.db.transaction() as conn:
+        record = service.revoke_key(
+            conn, key_id, principal.key_id, principal.role.value, context.clock.now()
+        )
+    return _read(record)

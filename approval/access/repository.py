@@ -5,9 +5,10 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
-from sqlalchemy import Row, insert, select
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.engine import Connection
 
+from approval.access.tables import GENERATION_ROW, api_key_generation
 from approval.database import api_keys
 
 ConnectionFactory = Callable[[], AbstractContextManager[Connection]]
@@ -44,3 +45,53 @@ def find_active_key(conn: Connection, key_hash: str) -> Row[Any, Any, Any, Any] 
             api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None)
         )
     ).first()
+
+
+_LISTED = (
+    api_keys.c.id,
+    api_keys.c.role,
+    api_keys.c.label,
+    api_keys.c.subject,
+    api_keys.c.hall_code,
+    api_keys.c.department,
+    api_keys.c.created_at,
+    api_keys.c.revoked_at,
+    api_keys.c.revoked_by,
+)
+
+
+KeyRow = Row[Any, Any, Any, Any, Any, Any, Any, Any, Any]  # the _LISTED columns
+
+
+def get_key(conn: Connection, key_id: str) -> KeyRow | None:
+    return conn.execute(select(*_LISTED).where(api_keys.c.id == key_id)).first()
+
+
+def list_keys(conn: Connection) -> list[KeyRow]:
+    return list(conn.execute(select(*_LISTED).order_by(api_keys.c.created_at, api_keys.c.id)))
+
+
+def mark_revoked(conn: Connection, key_id: str, by: str, now: dt.datetime) -> bool:
+    """Revoke the key if it is active; whether this call revoked it."""
+    result = conn.execute(
+        update(api_keys)
+        .where(api_keys.c.id == key_id, api_keys.c.revoked_at.is_(None))
+        .values(revoked_at=now, revoked_by=by)
+    )
+    return result.rowcount == 1
+
+
+def read_generation(conn: Connection) -> int:
+    value = conn.execute(
+        select(api_key_generation.c.generation).where(api_key_generation.c.id == GENERATION_ROW)
+    ).scalar()
+    return int(value or 0)
+
+
+def advance_generation(conn: Connection) -> None:
+    # the row is created by the migration; an arithmetic update needs no read and no lock dance
+    conn.execute(
+        update(api_key_generation)
+        .where(api_key_generation.c.id == GENERATION_ROW)
+        .values(generation=api_key_generation.c.generation + 1)
+    )

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from fastapi.testclient import TestClient
 
+from api import create_app
+from approval.access.service import FailedAuthentications
+from approval.migrate import upgrade_to_head
+from approval.settings import Settings
 from tests.conftest import submit
 from tests.fixtures import application_for
 
@@ -64,3 +70,65 @@ def test_verification_and_signing_key_are_public(client: TestClient, keys: dict[
     assert client.get(f"/v1/verify/{created['licence']['credit_code']}").status_code == 200
     assert client.get("/v1/licence-signing-key").status_code == 200
     assert client.get("/v1/verify/92321202MA0000000X").status_code == 404
+
+
+class Clock:
+    """A monotonic clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def strict(settings: Settings) -> Iterator[TestClient]:
+    """An app that answers 429 after three wrong keys a minute from one address."""
+    upgrade_to_head(settings.database_url)
+    limited = settings.model_copy(
+        update={"auth_failure_limit": 3, "auth_failure_window_seconds": 60.0}
+    )
+    with TestClient(create_app(limited), client=("203.0.113.7", 5000)) as test_client:
+        yield test_client
+
+
+def test_wrong_keys_from_one_address_are_refused_with_429(
+    strict: TestClient, keys: dict[str, str]
+) -> None:
+    wrong = {"Authorization": "Bearer mpk_terminal_guess"}
+    good = {"Authorization": f"Bearer {keys['terminal']}"}
+    assert strict.get("/v1/applications", headers=good).status_code == 200
+    for _ in range(3):
+        assert strict.get("/v1/applications", headers=wrong).status_code == 401
+    for response in (
+        strict.get("/v1/applications", headers=wrong),
+        strict.get("/v1/applications", headers=good),  # no more trying from here, good or not
+        strict.post("/v1/applications", json={}, headers=good),  # a body: refused unread
+    ):
+        assert response.status_code == 429
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["code"] == "too_many_failed_authentications"
+        assert 1 <= int(response.headers["retry-after"]) <= 60
+    # public pages stay open, and another address is not held back
+    assert strict.get("/v1/licence-signing-key").status_code == 200
+    other = TestClient(strict.app, client=("198.51.100.9", 5000))
+    assert other.get("/v1/applications", headers=good).status_code == 200
+
+
+def test_a_failure_window_passes_and_addresses_are_bounded() -> None:
+    clock = Clock()
+    failures = FailedAuthentications(2, 60.0, addresses=100, clock=clock)
+    failures.record("a")
+    assert failures.retry_after("a") is None
+    failures.record("a")
+    assert failures.retry_after("a") == 60
+    clock.now += 59.5
+    assert failures.retry_after("a") == 1
+    clock.now += 0.5
+    assert failures.retry_after("a") is None
+    failures.record("a")  # a new window
+    assert failures.retry_after("a") is None
+    for n in range(10_000):
+        failures.record(f"10.0.{n // 256}.{n % 256}")
+    assert len(failures) <= 100

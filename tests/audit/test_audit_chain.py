@@ -164,7 +164,8 @@ def test_miaopi_audit_verify_names_the_first_broken_record(
     runner = CliRunner()
     ok = runner.invoke(cli, ["audit", "verify"])
     assert ok.exit_code == 0, ok.output
-    assert "2 chains, 8 records intact" in ok.output
+    # two applications, and the system chain with the creation of the five keys
+    assert "3 chains, 13 records intact" in ok.output
     target = created[1]
     db = client.app.state.context.db  # type: ignore[attr-defined]
     record = audit_records.c
