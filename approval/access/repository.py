@@ -86,12 +86,3 @@ def read_generation(conn: Connection) -> int:
         select(api_key_generation.c.generation).where(api_key_generation.c.id == GENERATION_ROW)
     ).scalar()
     return int(value or 0)
-
-
-def advance_generation(conn: Connection) -> None:
-    # the row is created by the migration; an arithmetic update needs no read and no lock dance
-    conn.execute(
-        update(api_key_generation)
-        .where(api_key_generation.c.id == GENERATION_ROW)
-        .values(generation=api_key_generation.c.generation + 1)
-    )

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import event
 from typer.testing import CliRunner
 
 from api import create_app
@@ -221,21 +221,21 @@ def test_a_flood_of_unknown_keys_does_not_evict_known_ones(
     assert _reads(statements, "api_keys") == 0
 
 
-def test_a_key_revoked_in_the_database_is_still_refused_after_the_cache_lifetime(
-    counted: tuple[Database, list[str]], keys: dict[str, str]
+@pytest.mark.parametrize("by_hand", ["revoke", "delete"])
+def test_a_key_revoked_by_hand_in_the_database_is_refused_within_the_interval(
+    counted: tuple[Database, list[str]], keys: dict[str, str], by_hand: str
 ) -> None:
     db, _ = counted
     clock = Clock()
     cache = KeyCache(clock=clock)
     assert cache.resolve(db.transaction, keys["terminal"]) is not None
-    with db.transaction() as conn:  # by hand, without moving the generation
-        conn.execute(
-            api_keys.update()
-            .where(api_keys.c.role == "terminal")
-            .values(revoked_at=api_keys.c.created_at)
-        )
-        assert conn.execute(
-            select(api_keys.c.revoked_at).where(api_keys.c.role == "terminal")
-        ).scalar()
-    clock.now += 30.0
+    with db.transaction() as conn:  # plain SQL: the database itself moves the generation
+        terminal = api_keys.c.role == "terminal"
+        if by_hand == "revoke":
+            conn.execute(api_keys.update().where(terminal).values(revoked_at=api_keys.c.created_at))
+        else:
+            conn.execute(api_keys.delete().where(terminal))
+    clock.now += 0.25
+    assert cache.resolve(db.transaction, keys["terminal"]) is not None  # not yet looked
+    clock.now += 0.25
     assert cache.resolve(db.transaction, keys["terminal"]) is None
