@@ -20,6 +20,6 @@ review_cases = Table(
     Column("claimed_by", String(32), nullable=True),
     Column("claimed_at", TS, nullable=True),
     Column("decided_at", TS, nullable=True),
-    Column("decision", String(16), nullable=True),
+    Column("decision", String(32), nullable=True),  # widened in migration b8c0e2revw01
     Column("reasons", JSON, nullable=True),
 )

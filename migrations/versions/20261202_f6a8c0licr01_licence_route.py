@@ -26,7 +26,7 @@ def upgrade() -> None:
     # licences issued by staff before the column existed carry the staff decision's reason
     op.execute(
         "UPDATE licences SET route = 'manual' WHERE application_id IN ("
-        "SELECT id FROM applications WHERE reasons LIKE '%MANUAL_REVIEW_DECISION%')"
+        "SELECT id FROM applications WHERE CAST(reasons AS TEXT) LIKE '%MANUAL_REVIEW_DECISION%')"
     )
 
 
