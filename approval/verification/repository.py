@@ -32,6 +32,16 @@ def enqueue(
     row_writer(_pv, conn.dialect).insert(conn, [row])
 
 
+def release_claims(conn: Connection) -> int:
+    """Free every claim: for a process that knows it is the database's only worker."""
+    result = conn.execute(
+        update(_pv)
+        .where(_pv.c.claim_token.is_not(None))
+        .values(claim_token=None, claimed_until=None)
+    )
+    return result.rowcount
+
+
 def claim_due(
     conn: Connection, now: dt.datetime, lease_until: dt.datetime, token: str, limit: int
 ) -> list[Row[Any]]:

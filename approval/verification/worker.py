@@ -222,6 +222,13 @@ class VerificationRunner:
 
 
 def start_verification(ctx: AppContext) -> VerificationRunner:
+    """Start the worker inside ``serve``. On SQLite, the one process that serves a database
+    first frees the claims a killed predecessor left, instead of waiting out their leases."""
+    if ctx.settings.verification_worker and ctx.db.engine.dialect.name == "sqlite":
+        with ctx.db.transaction() as conn:
+            released = repository.release_claims(conn)
+        if released:
+            logger.info("released %d claims left by a previous process", released)
     stop = asyncio.Event()
     task = (
         asyncio.create_task(run_worker(ctx, stop), name="miaopi-verification")
