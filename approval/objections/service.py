@@ -419,18 +419,7 @@ def decide(
         "detail": {"objection_id": row.id, "reason": reason, **_jsonable(detail)},
     }
     if decision == "revoke" and revokes_now:
-        repository.set_licence_status(conn, row.credit_code, "revoked")
-        lifecycle.transition(
-            conn,
-            row.application_id,
-            ApplicationStatus.REVOKED,
-            expected_from=ApplicationStatus.ISSUED,
-            columns={},
-            events=[event],
-            actor=Actor(principal.key_id, principal.role.value),
-            now=now,
-            credit_code=row.credit_code,
-        )
+        _move_licence(conn, lifecycle, principal, row, ApplicationStatus.REVOKED, event, now)
     else:
         intake_repository.insert_events(conn, [{"application_id": row.application_id, **event}])
     if decision != "not_revoke":
@@ -477,18 +466,7 @@ def annul(
     if standing:
         intake_repository.insert_events(conn, [{"application_id": row.application_id, **event}])
     else:
-        repository.set_licence_status(conn, row.credit_code, "current")
-        lifecycle.transition(
-            conn,
-            row.application_id,
-            ApplicationStatus.ISSUED,
-            expected_from=ApplicationStatus.REVOKED,
-            columns={},
-            events=[event],
-            actor=Actor(principal.key_id, principal.role.value),
-            now=now,
-            credit_code=row.credit_code,
-        )
+        _move_licence(conn, lifecycle, principal, row, ApplicationStatus.ISSUED, event, now)
         supervision_repository.insert_outbox(
             conn,
             "licence_restored",
@@ -509,6 +487,31 @@ def annul(
         licence_status=previous,
     )
     return read(conn, principal, objection_id, now.date())
+
+
+def _move_licence(
+    conn: Connection,
+    lifecycle: Lifecycle,
+    principal: Principal,
+    row: Row[Any],
+    to: ApplicationStatus,
+    event: dict[str, Any],
+    now: dt.datetime,
+) -> None:
+    """Revoke (to REVOKED) or restore (to ISSUED) the objection's licence and registration."""
+    revoking = to == ApplicationStatus.REVOKED
+    repository.set_licence_status(conn, row.credit_code, "revoked" if revoking else "current")
+    lifecycle.transition(
+        conn,
+        row.application_id,
+        to,
+        expected_from=ApplicationStatus.ISSUED if revoking else ApplicationStatus.REVOKED,
+        columns={},
+        events=[event],
+        actor=Actor(principal.key_id, principal.role.value),
+        now=now,
+        credit_code=row.credit_code,
+    )
 
 
 def _jsonable(detail: dict[str, Any]) -> dict[str, Any]:

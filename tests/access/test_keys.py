@@ -16,19 +16,10 @@ from approval.audit.service import SYSTEM_CHAIN, entries_for
 from approval.cli import app as cli
 from approval.database import Database, api_keys
 from approval.settings import Settings, get_settings
+from tests.fixtures.clock import Clock
 
 runner = CliRunner()
 MOBILE_SUBJECT = "322421198002194811"
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

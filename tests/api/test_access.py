@@ -13,6 +13,7 @@ from approval.migrate import upgrade_to_head
 from approval.settings import Settings
 from tests.conftest import submit
 from tests.fixtures import application_for
+from tests.fixtures.clock import Clock
 
 ALL_ROLES = {"terminal", "mobile", "staff", "rule_admin", "supervisor"}
 
@@ -70,16 +71,6 @@ def test_verification_and_signing_key_are_public(client: TestClient, keys: dict[
     assert client.get(f"/v1/verify/{created['licence']['credit_code']}").status_code == 200
     assert client.get("/v1/licence-signing-key").status_code == 200
     assert client.get("/v1/verify/92321202MA0000000X").status_code == 404
-
-
-class Clock:
-    """A monotonic clock the test moves by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
