@@ -10,8 +10,21 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, literal_column, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.engine import Connection
 
 from approval.database import applications
@@ -33,10 +46,12 @@ class Tally:
     completed: int
 
 
+_TALLY_KEYS = (_a.first_decision, _a.outcome, _a.item_code, _a.channel, _a.on_time)
+_TALLIES = select(*_TALLY_KEYS, func.count(), func.count(_a.completed_in_us)).group_by(*_TALLY_KEYS)
+
+
 def tallies(conn: Connection) -> list[Tally]:
-    keys = (_a.first_decision, _a.outcome, _a.item_code, _a.channel, _a.on_time)
-    query = select(*keys, func.count(), func.count(_a.completed_in_us)).group_by(*keys)
-    return [Tally(*row) for row in conn.execute(query)]
+    return [Tally(*row) for row in conn.execute(_TALLIES)]
 
 
 def undated_completions(conn: Connection) -> list[tuple[str | None, dt.date, dt.date, int]]:
@@ -74,26 +89,47 @@ def completion_times(
     nearer, and each bound counts the (few) slower ones, so a group costs a fraction of a walk.
     """
     codes = [c for c in item_codes if c is not None]
-    # one stored code (the usual case) is an equality, which walks the index in order
-    same_item = _a.item_code == codes[0] if len(codes) == 1 else _a.item_code.in_(codes)
-    if None in item_codes:
-        same_item = or_(same_item, _a.item_code.is_(None))
-    group = and_(same_item, _a.channel == channel, _a.completed_in_us.is_not(None))
+    descending = tuple(rank > (count - 1) // 2 for rank in ranks)
+    query = _times_query(len(codes), None in item_codes, tuple(bounds_us), descending)
+    parameters: dict[str, object] = {"channel": channel}
+    parameters |= {f"code_{i}": code for i, code in enumerate(codes)}
+    parameters |= {
+        f"offset_{i}": count - 1 - rank if down else rank
+        for i, (rank, down) in enumerate(zip(ranks, descending, strict=True))
+    }
+    row = conn.execute(query, parameters).one()
+    return Times(row[0], list(row[1 : 1 + len(bounds_us)]), list(row[1 + len(bounds_us) :]))
+
+
+@cache
+def _times_query(
+    codes: int, with_none: bool, bounds_us: tuple[int, ...], descending: tuple[bool, ...]
+) -> Select[Any]:
+    """One statement per shape, built once (building it costs more than running it)."""
     us = _a.completed_in_us
-
-    def ranked(rank: int) -> ColumnElement[int]:
-        ascending = rank <= (count - 1) // 2
-        order = us.asc() if ascending else us.desc()
-        offset = rank if ascending else count - 1 - rank
-        return select(us).where(group).order_by(order).limit(1).offset(offset).scalar_subquery()
-
-    columns = [
+    # one stored code (the usual case) is an equality, which walks the index in order
+    same_item = (
+        _a.item_code == bindparam("code_0")
+        if codes == 1
+        else _a.item_code.in_([bindparam(f"code_{i}") for i in range(codes)])
+    )
+    if with_none:
+        same_item = or_(same_item, _a.item_code.is_(None))
+    group = and_(same_item, _a.channel == bindparam("channel"), us.is_not(None))
+    ranked = (
+        select(us)
+        .where(group)
+        .order_by(us.desc() if down else us.asc())
+        .limit(1)
+        .offset(bindparam(f"offset_{i}", type_=Integer))
+        .scalar_subquery()
+        for i, down in enumerate(descending)
+    )
+    return select(
         select(us).where(group).order_by(us.desc()).limit(1).scalar_subquery(),
         *(select(func.count()).where(group, us > bound).scalar_subquery() for bound in bounds_us),
-        *(ranked(rank) for rank in ranks),
-    ]
-    row = conn.execute(select(*columns)).one()
-    return Times(row[0], list(row[1 : 1 + len(bounds_us)]), list(row[1 + len(bounds_us) :]))
+        *ranked,
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,11 +139,16 @@ class Ratings:
     total: int
 
 
+_SCORE = ratings.c.rating
+_RATINGS = select(
+    func.count(),
+    func.coalesce(func.sum(case((_SCORE >= 4, 1), else_=0)), 0),
+    func.coalesce(func.sum(_SCORE), 0),
+).select_from(ratings)
+
+
 def rating_totals(conn: Connection) -> Ratings:
-    score = ratings.c.rating
-    satisfied = func.coalesce(func.sum(case((score >= 4, 1), else_=0)), 0)
-    query = select(func.count(), satisfied, func.coalesce(func.sum(score), 0))
-    return Ratings(*conn.execute(query.select_from(ratings)).one())
+    return Ratings(*conn.execute(_RATINGS).one())
 
 
 def _china_day(conn: Connection, column: ColumnElement[dt.datetime]) -> ColumnElement[str]:
