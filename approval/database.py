@@ -77,8 +77,9 @@ FIRST_DECISION = PerDatabase(
     sqlite="json_extract(response, '$.decision')", postgresql="response ->> 'decision'"
 )
 COMPLETED_IN_US = PerDatabase(
-    sqlite=f"CASE WHEN {_COMPLETED} THEN max(0, (strftime('%s', decided_at)"
-    " - strftime('%s', created_at)) * 1000000 + CAST(substr(decided_at, 21, 6) AS INTEGER)"
+    sqlite=f"CASE WHEN {_COMPLETED} THEN max(0,"
+    " (strftime('%s', substr(decided_at, 1, 19)) - strftime('%s', substr(created_at, 1, 19)))"
+    " * 1000000 + CAST(substr(decided_at, 21, 6) AS INTEGER)"
     " - CAST(substr(created_at, 21, 6) AS INTEGER)) END",
     postgresql=f"CASE WHEN {_COMPLETED} THEN greatest(0,"
     " CAST(EXTRACT(EPOCH FROM decided_at - created_at) * 1000000 AS BIGINT)) END",

@@ -27,8 +27,9 @@ COMPLETED = (
 EXPRESSIONS = {
     "sqlite": {
         "first_decision": "json_extract(response, '$.decision')",
-        "completed_in_us": f"CASE WHEN {COMPLETED} THEN max(0, (strftime('%s', decided_at)"
-        " - strftime('%s', created_at)) * 1000000 + CAST(substr(decided_at, 21, 6) AS INTEGER)"
+        "completed_in_us": f"CASE WHEN {COMPLETED} THEN max(0,"
+        " (strftime('%s', substr(decided_at, 1, 19)) - strftime('%s', substr(created_at, 1, 19)))"
+        " * 1000000 + CAST(substr(decided_at, 21, 6) AS INTEGER)"
         " - CAST(substr(created_at, 21, 6) AS INTEGER)) END",
         "on_time": f"CASE WHEN {COMPLETED} AND due_date IS NOT NULL"
         " THEN substr(decided_at, 1, 10) <= due_date END",

@@ -39,8 +39,8 @@ ROWS: list[tuple[Any, ...]] = [
     (REG, "terminal", "issued", "approve", _at(20), _at(25), 23, "manual_review", None),
     (REG, "terminal", "decided", "manual_review", _at(20), _at(20, 2), 23, "manual_review", None),
     (REG, "terminal", "pending_verification", None, _at(20), None, 23, "none", None),
-    (REG, "terminal", "issued", "approve", _at(20), _at(20, 0.5), 20, "approve", None),
-    (REG, "terminal", "issued", "approve", _at(20), _at(20, 2.5), 20, "approve", None),
+    (REG, "terminal", "issued", "approve", _at(20, 0.9999), _at(20, 1.4999), 20, "approve", None),
+    (REG, "terminal", "issued", "approve", _at(20), _at(20, 2.9996), 20, "approve", None),
     # no due date stored: the promised limit from the catalogue, in working days
     (None, "mobile", "issued", "approve", _at(20), _at(20, 60), None, "approve", 3),
     (REG, "mobile", "decided", "approve", _at(26), _at(26, 3600.000001), None, "approve", None),
@@ -53,8 +53,10 @@ ROWS: list[tuple[Any, ...]] = [
     (UNKNOWN, "bank", "issued", "approve", _at(20), _at(21), None, "approve", 5),
     (UNKNOWN, "bank", "decided", "approve_with_conditions", _at(20), _at(22), 30,
      "approve_with_conditions", None),
-    # promised 1 working day: Thursday → Friday, and Friday → Monday, both on time
-    (CHANGE, "window", "issued", "approve", _at(26), _at(27), None, "approve", None),
+    # promised 1 working day: Thursday → Friday, and Friday → Monday, both on time; times a
+    # hair before a whole second, where a date function rounding to milliseconds is 1 s off
+    (CHANGE, "window", "issued", "approve", _at(26, 0.9999), _at(27, 0.4999), None, "approve",
+     None),
     (CHANGE, "window", "issued", "approve", _at(27), _at(30), None, "approve", None),
 ]  # fmt: skip
 
@@ -110,7 +112,7 @@ EXPECTED: dict[str, Any] = {
             "channel": "window",
             "channel_name": "窗口",
             "count": 2,
-            "p50_seconds": 86400.0,
+            "p50_seconds": 86399.5,
             "p90_seconds": 3 * 86400.0,
             "max_seconds": 3 * 86400.0,
             "histogram": _histogram(0, 0, 0, 0, 1, 1, 0),
