@@ -38,7 +38,7 @@ async def submit_bundle(
 
 
 @router.get("/applications/{bundle_id}")
-async def read_bundle(
+def read_bundle(
     bundle_id: str,
     context: ContextDep,
     principal: Annotated[Principal, Depends(allow(*APPLICANTS))],

@@ -12,7 +12,7 @@ router = APIRouter(tags=["deadlines"])
 
 
 @router.get("/v1/overdue")
-async def list_overdue(
+def list_overdue(
     context: ContextDep, _principal: Annotated[Principal, Depends(allow(Role.STAFF))]
 ) -> dict[str, Any]:
     """Applications and bundle parts still open after their due date (staff)."""

@@ -16,7 +16,7 @@ RATERS = (Role.MOBILE, Role.TERMINAL)
 
 
 @router.post("/v1/applications/{application_id}/rating", status_code=204)
-async def rate_application(
+def rate_application(
     application_id: str,
     rating: RatingCreate,
     context: ContextDep,

@@ -8,6 +8,8 @@ the stored registry answer shows what the rules saw.
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 from dataclasses import dataclass
 
 from approval.database import Database
@@ -22,14 +24,19 @@ class MarketWithLocalBans:
     db: Database
 
     async def lookup(self, query: MarketQuery) -> MarketFacts:
-        facts = await self.inner.lookup(query)
-        # one indexed read; no network, so it stays inside the registries' deadline
-        with self.db.reading() as conn:
-            local = repository.latest_ban_until(conn, query.operator_id_number)
+        # the local read runs on a worker thread, beside the registry's answer: the event loop
+        # never waits on the database, and the read costs no time inside the deadline
+        facts, local = await asyncio.gather(
+            self.inner.lookup(query), asyncio.to_thread(self._banned_until, query)
+        )
         remote = facts.false_registration_banned_until
         if local is None or (remote is not None and remote >= local):
             return facts
         return facts.model_copy(update={"false_registration_banned_until": local})
+
+    def _banned_until(self, query: MarketQuery) -> dt.date | None:
+        with self.db.reading() as conn:
+            return repository.latest_ban_until(conn, query.operator_id_number)
 
 
 def with_local_bans(registries: Registries, db: Database) -> Registries:

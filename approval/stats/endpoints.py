@@ -1,27 +1,80 @@
+"""Service statistics: 办结率, processing times, the auto-approval rate and 满意率."""
+
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from dataclasses import dataclass
+from typing import Annotated, Any
 
-from fastapi import APIRouter
-from fastapi.responses import HTMLResponse
+import orjson
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
 
 from approval.access.endpoints import ContextDep
+from approval.context import AppContext
 from approval.stats.page import stats_page
 from approval.stats.service import compute_stats, today_label
 
 router = APIRouter(prefix="/v1/stats", tags=["statistics"])
 
 
-@router.get("")
-async def stats(context: ContextDep) -> dict[str, Any]:
-    """办结率, processing times per item and channel, 秒批率 and 满意率 (public aggregates)."""
+@dataclass(frozen=True, slots=True)
+class Figures:
+    data: dict[str, Any]
+    json: bytes  # encoded once, on the worker thread, for every caller who shares it
+
+
+class SharedFigures:
+    """One computation of the figures at a time; whoever asks meanwhile shares its answer.
+
+    The statistics are public, so anyone may ask for them as often as they like: however many
+    ask at once, the database computes them once, on a worker thread, while the event loop
+    serves everyone else and no waiting caller holds a thread or a connection.
+    """
+
+    def __init__(self) -> None:
+        self._running: asyncio.Future[Figures] | None = None
+
+    async def get(self, context: AppContext) -> Figures:
+        if self._running is None:
+            self._running = asyncio.ensure_future(asyncio.to_thread(_compute, context))
+            self._running.add_done_callback(self._done)
+        # a caller who goes away does not cancel the answer the others wait for
+        return await asyncio.shield(self._running)
+
+    def _done(self, running: asyncio.Future[Figures]) -> None:
+        self._running = None
+        if not running.cancelled():
+            running.exception()  # retrieved here even if every caller has gone
+
+
+def _compute(context: AppContext) -> Figures:
     with context.db.reading() as conn:
-        return compute_stats(conn, context.catalog, context.calendar)
+        data = compute_stats(conn, context.catalog, context.calendar)
+    return Figures(data, orjson.dumps(data))
+
+
+async def shared_figures(request: Request) -> SharedFigures:
+    """One per app (and so per event loop)."""
+    state = request.app.state
+    shared: SharedFigures | None = getattr(state, "shared_stats", None)
+    if shared is None:
+        shared = state.shared_stats = SharedFigures()
+    return shared
+
+
+FiguresDep = Annotated[SharedFigures, Depends(shared_figures)]
+
+
+@router.get("", response_class=Response)
+async def stats(context: ContextDep, figures: FiguresDep) -> Response:
+    """办结率, processing times per item and channel, 秒批率 and 满意率 (public aggregates)."""
+    shared = await figures.get(context)
+    return Response(shared.json, media_type="application/json")
 
 
 @router.get("/page", response_class=HTMLResponse)
-async def stats_chart_page(context: ContextDep) -> HTMLResponse:
+async def stats_chart_page(context: ContextDep, figures: FiguresDep) -> HTMLResponse:
     """The same figures as charts, for the hall's screen (public)."""
-    with context.db.reading() as conn:
-        figures = compute_stats(conn, context.catalog, context.calendar)
-    return HTMLResponse(stats_page(figures, today_label(context.clock.today())))
+    shared = await figures.get(context)
+    return HTMLResponse(stats_page(shared.data, today_label(context.clock.today())))

@@ -1,4 +1,4 @@
-"""Statistics computed from the stored applications and ratings."""
+"""Statistics computed from the stored applications and ratings, by SQL aggregates."""
 
 from __future__ import annotations
 
@@ -6,95 +6,101 @@ import datetime as dt
 from collections import Counter, defaultdict
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import Connection
 
 from approval.calendar import WorkingCalendar
 from approval.catalog.items import CHANNEL_LABELS, REGISTRATION, Catalog
-from approval.database import applications
-from approval.feedback.tables import ratings
-from approval.intake.service import is_completed
+from approval.stats import repository
 
 BUCKETS_SECONDS = (1, 5, 60, 3600, 86400, 3 * 86400)
+_US = 1_000_000
 
 
-def _percentile(sorted_values: list[float], share: float) -> float:
-    if not sorted_values:
-        return 0.0
-    index = min(len(sorted_values) - 1, max(0, round(share * (len(sorted_values) - 1))))
-    return sorted_values[index]
-
-
-def _completed(row: Any) -> bool:
-    return is_completed(row.status, row.outcome) and row.decided_at is not None
+def _rank(count: int, share: float) -> int:
+    # the nearest rank, rounded half to even as Python rounds
+    return min(count - 1, max(0, round(share * (count - 1))))
 
 
 def compute_stats(conn: Connection, catalog: Catalog, calendar: WorkingCalendar) -> dict[str, Any]:
-    rows = conn.execute(
-        select(
-            applications.c.item_code,
-            applications.c.channel,
-            applications.c.status,
-            applications.c.outcome,
-            applications.c.created_at,
-            applications.c.decided_at,
-            applications.c.due_date,
-            applications.c.response,
-        )
-    ).all()
-    completed = [r for r in rows if _completed(r)]
-    on_time = 0
-    durations: dict[tuple[str, str], list[float]] = defaultdict(list)
-    for row in completed:
-        item_code = row.item_code or REGISTRATION
-        item = catalog.item(item_code)
-        promised = item.promised_limit_days if item else 0
-        due = row.due_date or calendar.add_working_days(row.created_at.date(), promised)
-        on_time += row.decided_at.date() <= due
-        seconds = max((row.decided_at - row.created_at).total_seconds(), 0.0)
-        durations[(item_code, row.channel)].append(seconds)
-    first_decisions = Counter((r.response or {}).get("decision") for r in rows)
-    decided = sum(n for decision, n in first_decisions.items() if decision)
+    applications = 0
+    first_decisions: Counter[str] = Counter()
+    outcomes: Counter[str] = Counter()
+    completed: Counter[tuple[str, str]] = Counter()
+    codes: defaultdict[tuple[str, str], set[str | None]] = defaultdict(set)
+    on_time = undated = 0
+    for tally in repository.tallies(conn):
+        applications += tally.count
+        if tally.first_decision:
+            first_decisions[tally.first_decision] += tally.count
+        if tally.outcome:
+            outcomes[tally.outcome] += tally.count
+        if tally.completed:
+            group = (tally.item_code or REGISTRATION, tally.channel)
+            completed[group] += tally.completed
+            codes[group].add(tally.item_code)
+            on_time += tally.completed if tally.on_time else 0
+            undated += tally.completed if tally.on_time is None else 0
+    if undated:  # stored before due dates were: due by the promised limit from the day received
+        for item_code, received_on, decided_on, count in repository.undated_completions(conn):
+            item = catalog.item(item_code or REGISTRATION)
+            promised = item.promised_limit_days if item else 0
+            due = calendar.add_working_days(received_on, promised)
+            on_time += count if decided_on <= due else 0
+    decided = sum(first_decisions.values())
     auto_approved = first_decisions["approve"] + first_decisions["approve_with_conditions"]
-    scores = [r.rating for r in conn.execute(select(ratings.c.rating))]
+    scores = repository.rating_totals(conn)
+    done = sum(completed.values())
     return {
-        "applications": len(rows),
-        "completed": len(completed),
-        "in_progress": len(rows) - len(completed),
-        "on_time_rate": on_time / len(completed) if completed else None,
+        "applications": applications,
+        "completed": done,
+        "in_progress": applications - done,
+        "on_time_rate": on_time / done if done else None,
         "auto_approval_rate": auto_approved / decided if decided else None,
-        "first_decisions": {k: v for k, v in first_decisions.items() if k},
-        "outcomes": dict(Counter(r.outcome for r in rows if r.outcome)),
-        "ratings": len(scores),
-        "satisfaction_rate": sum(s >= 4 for s in scores) / len(scores) if scores else None,
-        "rating_average": sum(scores) / len(scores) if scores else None,
+        "first_decisions": dict(sorted(first_decisions.items())),
+        "outcomes": dict(sorted(outcomes.items())),
+        "ratings": scores.count,
+        "satisfaction_rate": scores.satisfied / scores.count if scores.count else None,
+        "rating_average": scores.total / scores.count if scores.count else None,
         "processing": [
-            _distribution(catalog, item_code, channel, sorted(values))
-            for (item_code, channel), values in sorted(durations.items())
+            _distribution(conn, catalog, group, codes[group], count)
+            for group, count in sorted(completed.items())
         ],
     }
 
 
 def _distribution(
-    catalog: Catalog, item_code: str, channel: str, values: list[float]
+    conn: Connection,
+    catalog: Catalog,
+    group: tuple[str, str],
+    stored_codes: set[str | None],
+    count: int,
 ) -> dict[str, Any]:
-    item = catalog.item(item_code)
+    item_code, channel = group
+    times = repository.completion_times(
+        conn,
+        sorted(stored_codes, key=str),
+        channel,
+        count,
+        [bound * _US for bound in BUCKETS_SECONDS],
+        [_rank(count, 0.5), _rank(count, 0.9)],
+    )
     histogram: list[dict[str, int | None]] = []
     previous = 0
-    for bound in BUCKETS_SECONDS:
-        count = sum(1 for v in values if v <= bound)
-        histogram.append({"le_seconds": bound, "count": count - previous})
-        previous = count
-    histogram.append({"le_seconds": None, "count": len(values) - previous})
+    for bound, slower in zip(BUCKETS_SECONDS, times.above_us, strict=True):
+        histogram.append({"le_seconds": bound, "count": count - slower - previous})
+        previous = count - slower
+    histogram.append({"le_seconds": None, "count": count - previous})
+    item = catalog.item(item_code)
+    p50, p90 = times.ranked_us
     return {
         "item_code": item_code,
         "item_name": item.name if item else item_code,
         "channel": channel,
         "channel_name": CHANNEL_LABELS.get(channel, channel),
-        "count": len(values),
-        "p50_seconds": _percentile(values, 0.5),
-        "p90_seconds": _percentile(values, 0.9),
-        "max_seconds": values[-1] if values else 0.0,
+        "count": count,
+        "p50_seconds": p50 / _US,
+        "p90_seconds": p90 / _US,
+        "max_seconds": times.longest_us / _US,
         "histogram": histogram,
     }
 
