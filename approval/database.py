@@ -70,7 +70,7 @@ def _per_database(element: PerDatabase, compiler: SQLCompiler, **_kw: Any) -> st
 # 办结 (approval.intake.service.is_completed), as SQL; the statistics read these columns, which
 # the database keeps current on every write (migration e5b7d9stat01)
 _COMPLETED = (
-    "status IN ('issued', 'decided') AND coalesce(outcome, '') <> 'manual_review'"
+    "status IN ('issued', 'decided', 'revoked') AND coalesce(outcome, '') <> 'manual_review'"
     " AND decided_at IS NOT NULL"
 )
 FIRST_DECISION = PerDatabase(

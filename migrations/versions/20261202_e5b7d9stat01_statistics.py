@@ -21,7 +21,7 @@ branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 
 COMPLETED = (
-    "status IN ('issued', 'decided') AND coalesce(outcome, '') <> 'manual_review'"
+    "status IN ('issued', 'decided', 'revoked') AND coalesce(outcome, '') <> 'manual_review'"
     " AND decided_at IS NOT NULL"
 )
 EXPRESSIONS = {
