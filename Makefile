@@ -3,7 +3,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3.12)
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test install system-deps lint bench
+.PHONY: run test install system-deps lint bench bench-stats
 
 run: install system-deps
 	$(BIN)/miaopi serve
@@ -33,3 +33,6 @@ lint: install
 
 bench: install system-deps
 	$(BIN)/python loadtest/bench_submit.py
+
+bench-stats: install
+	$(BIN)/python loadtest/bench_stats.py
