@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -76,23 +77,27 @@ async def submit_bundle(
         ctx, principal, form.application.model_dump_json().encode(), key
     )
     today = ctx.clock.today()
-    with ctx.db.transaction() as conn:
-        existing = repository.find_by_registration(conn, registration["id"])
-        if existing is not None:  # a retry of the same bundle submission
-            rows = [p._mapping for p in repository.parts(conn, existing.id)]
-            return render(existing.id, bundle, ctx.catalog, registration, rows)
-        parts = plan_parts(bundle, registration, ctx.catalog, ctx.calendar, today)
-        bundle_id = uuid.uuid4().hex
-        repository.insert_bundle(
-            conn,
-            bundle_id=bundle_id,
-            bundle_code=bundle.code,
-            registration_id=registration["id"],
-            key_id=principal.key_id,
-            now=ctx.clock.now(),
-            parts=parts,
-        )
-    return render(bundle_id, bundle, ctx.catalog, registration, parts)
+
+    def store() -> dict[str, Any]:
+        with ctx.db.transaction() as conn:
+            existing = repository.find_by_registration(conn, registration["id"])
+            if existing is not None:  # a retry of the same bundle submission
+                rows = [p._mapping for p in repository.parts(conn, existing.id)]
+                return render(existing.id, bundle, ctx.catalog, registration, rows)
+            parts = plan_parts(bundle, registration, ctx.catalog, ctx.calendar, today)
+            bundle_id = uuid.uuid4().hex
+            repository.insert_bundle(
+                conn,
+                bundle_id=bundle_id,
+                bundle_code=bundle.code,
+                registration_id=registration["id"],
+                key_id=principal.key_id,
+                now=ctx.clock.now(),
+                parts=parts,
+            )
+        return render(bundle_id, bundle, ctx.catalog, registration, parts)
+
+    return await asyncio.to_thread(store)
 
 
 def read_bundle(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 import uuid
@@ -284,6 +285,8 @@ async def submit(
     authority_code = app.premises.district_code
     with recording() as exchanges:
         answers = await query_registries(ctx, application_id, app, id_check)
+    if not answers.unavailable and ctx.serials.needs_block(authority_code):
+        await asyncio.to_thread(ctx.serials.ensure_block, authority_code)
     decided_at = ctx.clock.now()
     determined = determine(ctx, app, id_check, answers, decided_at, rules_in_force)
     ctx.shadow.observe(application_id, determined)
@@ -318,7 +321,8 @@ async def submit(
     audit_rows = submission_rows(
         application_id, principal.key_id, principal.role.value, events, facts
     )
-    try:
+
+    def write() -> None:
         with ctx.db.transaction() as conn:
             _store(conn, row, response, events, answers, decided_at)
             store_new_chain(conn, audit_rows)
@@ -327,12 +331,19 @@ async def submit(
                 park(conn, ctx.settings, application_id, decided_at)
             if signed:
                 record_issued(conn, application_id, signed, app, IssueRoute.AUTOMATIC, decided_at)
+
+    def first_stored(key: str) -> Any:
+        with ctx.db.reading() as conn:
+            return repository.find_by_idempotency_key(conn, principal.key_id, key)
+
+    # the database is written on a worker thread: a busy SQLite writer never stalls the loop
+    try:
+        await asyncio.to_thread(write)
     except IntegrityError:
         if idempotency_key is None:
             raise
         # a retry, or the same key racing us from another request: the first one stored wins
-        with ctx.db.reading() as conn:
-            seen = repository.find_by_idempotency_key(conn, principal.key_id, idempotency_key)
+        seen = await asyncio.to_thread(first_stored, idempotency_key)
         if seen is None:
             raise
         return 201, _replay_or_conflict(seen, request_hash)

@@ -30,6 +30,22 @@ class CreditSerials:
         self._blocks: dict[str, tuple[int, int]] = {}  # authority -> (next, end)
         self._lock = threading.Lock()
 
+    def needs_block(self, authority_code: str) -> bool:
+        """Whether the next ``take`` would reserve a new block (a database write)."""
+        next_serial, end = self._blocks.get(authority_code, (0, 0))
+        return next_serial >= end
+
+    def ensure_block(self, authority_code: str) -> None:
+        """Reserve a block now if the next ``take`` would: callers on an event loop run this on
+        a worker thread first, so that ``take`` stays in memory."""
+        with self._lock:
+            next_serial, end = self._blocks.get(authority_code, (0, 0))
+            if next_serial >= end:
+                with self._transaction() as conn:
+                    self._blocks[authority_code] = repository.reserve_serials(
+                        conn, authority_code, self._block_size
+                    )
+
     def take(self, authority_code: str) -> int:
         with self._lock:
             next_serial, end = self._blocks.get(authority_code, (0, 0))
