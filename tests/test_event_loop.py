@@ -13,12 +13,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from api import create_app
 from approval.context import AppContext
 from approval.database import Database
 from approval.decisions.registries import ask_registries
 from approval.objections.bans import with_local_bans
 from approval.settings import Settings
 from approval.supervision import repository as supervision
+from approval.verification.worker import run_once
 from connectors.stub import build_stub_registries
 from tests.conftest import TODAY, submit
 from tests.fixtures import application_for, personas
@@ -151,3 +153,20 @@ def test_the_watch_sees_a_database_call_made_on_the_loop(settings: Settings) -> 
 def _read(db: Database) -> None:
     with db.reading() as conn:
         conn.exec_driver_sql("SELECT 1")
+
+
+@pytest.mark.parametrize("later", [dt.timedelta(seconds=5), dt.timedelta(days=30)])
+def test_the_verification_worker_works_off_the_event_loop(
+    settings: Settings, keys: dict[str, str], later: dt.timedelta
+) -> None:
+    """A parked application retried (still down) or given up (manual review), inside serve's
+    own loop: claim, reschedule, conclusion and the bundle subscriber all run on threads."""
+    down = settings.model_copy(update={"unavailable_registries": frozenset({"market"})})
+    with TestClient(create_app(down)) as client:
+        parked = submit(client, keys["terminal"], application_for("clean_owner")).json()
+        assert parked["status"] == "pending_verification"
+        context: AppContext = client.app.state.context  # type: ignore[attr-defined]
+        with database_use_on_the_loop(context.db.engine) as use:
+            claimed = asyncio.run(run_once(context, now=context.clock.now() + later))
+        assert claimed == 1
+        assert use.origins == []

@@ -66,8 +66,13 @@ async def run_once(ctx: AppContext, now: dt.datetime | None = None, limit: int =
     at = now or ctx.clock.now()
     token = uuid.uuid4().hex
     lease = dt.timedelta(seconds=ctx.settings.verification_lease_seconds)
-    with ctx.db.transaction() as conn:
-        claimed = repository.claim_due(conn, at, at + lease, token, limit)
+
+    def claim() -> list[Any]:
+        with ctx.db.transaction() as conn:
+            return repository.claim_due(conn, at, at + lease, token, limit)
+
+    # every database step runs on a worker thread: requests share this event loop
+    claimed = await asyncio.to_thread(claim)
     results = await asyncio.gather(
         *(_resolve(ctx, row, token, at) for row in claimed), return_exceptions=True
     )
@@ -83,8 +88,7 @@ async def run_once(ctx: AppContext, now: dt.datetime | None = None, limit: int =
 async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> None:
     application_id = row.application_id
     if row.status != "pending_verification":  # concluded some other way meanwhile
-        with ctx.db.transaction() as conn:
-            repository.finish(conn, application_id, token)
+        await asyncio.to_thread(_finish, ctx, application_id, token)
         return
     give_up_at = _aware(row.give_up_at, now)
     attempts = row.attempts + 1
@@ -92,10 +96,12 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
     try:
         id_check = check_id_number(app.operator.id_type, app.operator.id_number, now.date())
     except IdNumberInvalid:
-        _to_manual_review(ctx, row, token, now, attempts, "identity no longer checks")
+        why = "identity no longer checks"
+        await asyncio.to_thread(_to_manual_review, ctx, row, token, now, attempts, why)
         return
     if now >= give_up_at:
-        _to_manual_review(ctx, row, token, now, attempts - 1, "verification time limit reached")
+        why = "verification time limit reached"
+        await asyncio.to_thread(_to_manual_review, ctx, row, token, now, attempts - 1, why)
         return
     with recording() as exchanges:
         answers = await query_registries(ctx, application_id, app, id_check)
@@ -106,35 +112,52 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
         next_at = min(
             now + dt.timedelta(seconds=backoff_seconds(ctx.settings, attempts)), give_up_at
         )
-        with ctx.db.transaction() as conn:
-            if not repository.reschedule(conn, application_id, token, attempts, next_at, error):
-                raise _LostClaim()
-            store_exchanges(conn, exchanges, application_id, row.operator_id_number, now)
+
+        def reschedule() -> None:
+            with ctx.db.transaction() as conn:
+                if not repository.reschedule(conn, application_id, token, attempts, next_at, error):
+                    raise _LostClaim()
+                store_exchanges(conn, exchanges, application_id, row.operator_id_number, now)
+
+        await asyncio.to_thread(reschedule)
         return
+    authority_code = app.premises.district_code
+    if ctx.serials.needs_block(authority_code):
+        await asyncio.to_thread(ctx.serials.ensure_block, authority_code)
     determined = determine(ctx, app, id_check, answers, now)
+
+    def conclude() -> None:
+        with ctx.db.transaction() as conn:
+            signed = determined.signed
+            credit_code = signed.document.credit_code if signed is not None else None
+            columns = determined.columns()
+            _conclude(ctx, conn, row, token, columns, determined.events, now, credit_code)
+            repository.replace_registry_answers(
+                conn,
+                application_id,
+                [
+                    {
+                        "application_id": application_id,
+                        "registry": a.registry.value,
+                        "available": a.available,
+                        "answer": a.stored(),
+                        "detail": a.detail,
+                        "latency_ms": a.latency_ms,
+                        "fetched_at": now,
+                    }
+                    for a in answers.answers
+                ],
+            )
+            store_exchanges(conn, exchanges, application_id, row.operator_id_number, now)
+            if signed is not None:
+                record_issued(conn, application_id, signed, app, IssueRoute.AUTOMATIC, now)
+
+    await asyncio.to_thread(conclude)
+
+
+def _finish(ctx: AppContext, application_id: str, token: str) -> None:
     with ctx.db.transaction() as conn:
-        signed = determined.signed
-        credit_code = signed.document.credit_code if signed is not None else None
-        _conclude(ctx, conn, row, token, determined.columns(), determined.events, now, credit_code)
-        repository.replace_registry_answers(
-            conn,
-            application_id,
-            [
-                {
-                    "application_id": application_id,
-                    "registry": a.registry.value,
-                    "available": a.available,
-                    "answer": a.stored(),
-                    "detail": a.detail,
-                    "latency_ms": a.latency_ms,
-                    "fetched_at": now,
-                }
-                for a in answers.answers
-            ],
-        )
-        store_exchanges(conn, exchanges, application_id, row.operator_id_number, now)
-        if determined.signed is not None:
-            record_issued(conn, application_id, determined.signed, app, IssueRoute.AUTOMATIC, now)
+        repository.finish(conn, application_id, token)
 
 
 def _conclude(
