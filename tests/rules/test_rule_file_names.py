@@ -35,14 +35,28 @@ ESCAPES = [
 ]
 
 
-def _created_since(roots: list[Path], tag: str) -> list[Path]:
-    return [p for root in roots for p in root.rglob(f"*escape-{tag}*")]
+def _created(tmp_path: Path, tag: str) -> list[Path]:
+    """Anything named for this attempt: anywhere under the test's own folder (which holds the
+    temporary folders drafts are written to), or directly in the places an absolute or
+    relative name could reach. Shared folders are not walked: other processes change them."""
+    pattern = f"*escape-{tag}*"
+    found = list(tmp_path.rglob(pattern))
+    for shared in (Path(tempfile.gettempdir()), Path("/tmp"), Path.cwd(), Path("/")):
+        found += shared.glob(pattern)
+    return found
 
 
 @pytest.mark.parametrize("pattern", ESCAPES)
 def test_a_name_outside_the_rules_tree_is_refused_and_writes_nothing(
-    client: TestClient, keys: dict[str, str], tmp_path: Path, pattern: str
+    client: TestClient,
+    keys: dict[str, str],
+    tmp_path: Path,
+    pattern: str,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    drafts = tmp_path / "drafts"
+    drafts.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(drafts))
     tag = os.urandom(4).hex()
     name = pattern.format(tag=tag, outside=tmp_path)
     files = {"identity.yaml": "rules: []\n", name: "rules: []\n"}
@@ -56,8 +70,7 @@ def test_a_name_outside_the_rules_tree_is_refused_and_writes_nothing(
     assert answer.headers["content-type"].startswith("application/problem+json")
     assert body["code"] == "rule_file_name_invalid"
     assert "规则" in body["detail"]
-    roots = [tmp_path, Path(tempfile.gettempdir()), Path.cwd()]
-    assert _created_since(roots, tag) == []
+    assert _created(tmp_path, tag) == []
 
 
 @pytest.mark.parametrize(
