@@ -369,22 +369,26 @@ def _store(
     now: dt.datetime,
 ) -> None:
     repository.insert_application(conn, **row, response=response)
-    repository.insert_registry_answers(
-        conn,
-        [
-            {
-                "application_id": row["id"],
-                "registry": a.registry.value,
-                "available": a.available,
-                "answer": a.stored(),
-                "detail": a.detail,
-                "latency_ms": a.latency_ms,
-                "fetched_at": now,
-            }
-            for a in answers.answers
-        ],
-    )
+    repository.insert_registry_answers(conn, answer_rows(row["id"], answers, now))
     repository.insert_events(conn, [{"application_id": row["id"], **e} for e in events])
+
+
+def answer_rows(
+    application_id: str, answers: RegistryAnswers, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """The registry answers as stored with an application (at submission and on re-check)."""
+    return [
+        {
+            "application_id": application_id,
+            "registry": a.registry.value,
+            "available": a.available,
+            "answer": a.stored(),
+            "detail": a.detail,
+            "latency_ms": a.latency_ms,
+            "fetched_at": now,
+        }
+        for a in answers.answers
+    ]
 
 
 COMPLETED_STATUSES = frozenset(

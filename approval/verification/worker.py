@@ -24,7 +24,7 @@ from approval.applications.lifecycle import Actor
 from approval.context import AppContext
 from approval.intake.identity import IdNumberInvalid, check_id_number
 from approval.intake.schemas import ApplicationCreate
-from approval.intake.service import determine, query_registries
+from approval.intake.service import answer_rows, determine, query_registries
 from approval.kernel.status import ApplicationStatus
 from approval.licences.service import IssueRoute, record_issued
 from approval.verification import repository
@@ -135,18 +135,7 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
             repository.replace_registry_answers(
                 conn,
                 application_id,
-                [
-                    {
-                        "application_id": application_id,
-                        "registry": a.registry.value,
-                        "available": a.available,
-                        "answer": a.stored(),
-                        "detail": a.detail,
-                        "latency_ms": a.latency_ms,
-                        "fetched_at": now,
-                    }
-                    for a in answers.answers
-                ],
+                answer_rows(application_id, answers, now),
             )
             store_exchanges(conn, exchanges, application_id, row.operator_id_number, now)
             if signed is not None:
