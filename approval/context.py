@@ -16,11 +16,11 @@ from approval.decisions.facts import ReferenceData
 from approval.decisions.registries import Registries
 from approval.engine.ruleset import Ruleset
 from approval.licences.serials import CreditSerials
-from approval.licences.signing import LicenceSigner
 from approval.names.analysis import load_name_lexicon
 from approval.objections.bans import with_local_bans
 from approval.rules.shadow import ShadowQueue
 from approval.settings import Settings
+from approval.signing import LicenceSigner
 from approval.verification.connections import build_registries
 
 

@@ -21,7 +21,7 @@ from approval.access.errors import KeyAlreadyRevoked, KeyNotFound, TooManyFailed
 from approval.audit.chain import Entry
 from approval.audit.service import SYSTEM_CHAIN, append
 from approval.errors import Unauthenticated, UnknownRole
-from approval.intake.identity import IdNumberInvalid, check_id_number, mask_id_number
+from approval.kernel.identity import IdNumberInvalid, check_id_number, mask_id_number
 
 Monotonic = Callable[[], float]
 

@@ -44,7 +44,7 @@ def export(
     from approval.audit.service import export_chain
     from approval.database import Database
     from approval.errors import ApprovalError
-    from approval.licences.signing import signer_from_settings
+    from approval.signing import signer_from_settings
 
     settings = get_settings()
     db = Database(settings.database_url)

@@ -27,7 +27,7 @@ from approval.audit.chain import (
     verify_chain,
 )
 from approval.errors import NotFound
-from approval.licences.signing import LicenceSigner, canonical_json
+from approval.signing import LicenceSigner, canonical_json
 
 SYSTEM_CHAIN = "system"
 

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from approval.intake.schemas import ApplicationCreate
+from approval.kernel.application import ApplicationCreate
 
 
 class BundleCreate(BaseModel):

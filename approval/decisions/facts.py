@@ -13,8 +13,8 @@ from typing import Any
 from approval.authorities import authority_for
 from approval.catalog.scope import ScopeCatalog, ScopeItem
 from approval.decisions.registries import RegistryAnswers
-from approval.intake.identity import IdNumberCheck, IdNumberInvalid, check_id_number
-from approval.intake.schemas import ApplicationCreate
+from approval.kernel.application import ApplicationCreate
+from approval.kernel.identity import IdNumberCheck, IdNumberInvalid, check_id_number
 from approval.names.analysis import NameLexicon, analyse_name
 
 

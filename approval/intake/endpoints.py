@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
 from approval.intake import service
-from approval.intake.schemas import ApplicationCreate, ApplicationRead
+from approval.intake.schemas import ApplicationRead
+from approval.kernel.application import ApplicationCreate
 
 
 def _json(body: Any, status: int = 200) -> Response:

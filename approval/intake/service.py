@@ -32,13 +32,13 @@ from approval.errors import (
     InvalidApplication,
 )
 from approval.intake import repository
-from approval.intake.identity import (
+from approval.kernel.application import ApplicationCreate
+from approval.kernel.identity import (
     IdNumberCheck,
     IdNumberInvalid,
     check_id_number,
     mask_id_number,
 )
-from approval.intake.schemas import ApplicationCreate
 from approval.kernel.status import ApplicationStatus, Outcome
 from approval.licences import repository as licence_repository
 from approval.licences.document import SignedLicence

@@ -14,7 +14,7 @@ from approval.licences.pdf import (
     find_licence_font,
     render_licence_pdf,
 )
-from approval.licences.signing import (
+from approval.signing import (
     LicenceSigner,
     canonical_json,
     signer_from_settings,

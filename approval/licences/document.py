@@ -17,7 +17,7 @@ from pydantic import (
 )
 
 from approval.licences.credit_code import is_individual_business_code
-from approval.licences.signing import ALGORITHM, LicenceSigner, key_id_of, verify_signature
+from approval.signing import ALGORITHM, LicenceSigner, key_id_of, verify_signature
 
 # /2: the signing key's id is part of the signed statement
 DOCUMENT_TYPE: Final = "miaopi.licence.individual-business/2"

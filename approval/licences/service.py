@@ -12,11 +12,11 @@ from sqlalchemy.engine import Connection
 from approval.authorities import AUTHORITIES
 from approval.catalog.scope import ScopeCatalog
 from approval.errors import LicenceNotFound
-from approval.intake.schemas import ApplicationCreate
+from approval.kernel.application import ApplicationCreate
 from approval.licences import repository
 from approval.licences.credit_code import credit_code_for
 from approval.licences.document import LicenceDocument, ScopeItem, SignedLicence, sign_licence
-from approval.licences.signing import LicenceSigner
+from approval.signing import LicenceSigner
 from approval.supervision import repository as supervision_repository
 
 

@@ -33,7 +33,7 @@ from approval.audit.service import append
 from approval.calendar import WorkingCalendar
 from approval.errors import Forbidden, NotFound
 from approval.intake import repository as intake_repository
-from approval.intake.identity import mask_id_number
+from approval.kernel.identity import mask_id_number
 from approval.kernel.status import ApplicationStatus
 from approval.objections import repository
 from approval.supervision import repository as supervision_repository

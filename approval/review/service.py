@@ -26,12 +26,12 @@ from approval.decisions.facts import licence_conditions
 from approval.engine.ruleset import Ruleset
 from approval.errors import ApplicationNotFound
 from approval.intake import repository as intake_repository
-from approval.intake.schemas import ApplicationCreate
+from approval.kernel.application import ApplicationCreate
 from approval.kernel.status import ApplicationStatus
 from approval.licences.document import SignedLicence
 from approval.licences.service import IssueRoute, issue_licence, record_issued
-from approval.licences.signing import LicenceSigner
 from approval.review import repository
+from approval.signing import LicenceSigner
 from approval.supervision.errors import IllegalTransition
 
 LIMIT_WORKING_DAYS = 3

@@ -20,8 +20,8 @@ from approval.catalog.scope import ScopeCatalog
 from approval.clock import Clock
 from approval.context import AppContext
 from approval.database import Database
-from approval.licences.signing import LicenceSigner
 from approval.settings import Settings
+from approval.signing import LicenceSigner
 from approval.supervision import service
 from approval.supervision.departments import DepartmentMap, load_department_map
 

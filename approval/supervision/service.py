@@ -28,8 +28,8 @@ from approval.audit.service import append
 from approval.calendar import WorkingCalendar
 from approval.catalog.scope import ScopeCatalog
 from approval.intake import repository as intake_repository
-from approval.intake.identity import mask_id_number
-from approval.licences.signing import LicenceSigner
+from approval.kernel.identity import mask_id_number
+from approval.signing import LicenceSigner
 from approval.supervision import repository
 from approval.supervision.departments import DepartmentMap
 from approval.supervision.errors import CopyNotFound, IllegalTransition, NoDepartment

@@ -22,9 +22,9 @@ from sqlalchemy.engine import Connection
 from approval.applications.errors import ApplicationStateChanged
 from approval.applications.lifecycle import Actor
 from approval.context import AppContext
-from approval.intake.identity import IdNumberInvalid, check_id_number
-from approval.intake.schemas import ApplicationCreate
 from approval.intake.service import answer_rows, determine, query_registries
+from approval.kernel.application import ApplicationCreate
+from approval.kernel.identity import IdNumberInvalid, check_id_number
 from approval.kernel.status import ApplicationStatus
 from approval.licences.service import IssueRoute, record_issued
 from approval.verification import repository

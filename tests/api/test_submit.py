@@ -7,7 +7,7 @@ from typing import Any
 from fastapi.testclient import TestClient
 from stdnum.cn import uscc
 
-from approval.licences.signing import verify_signature
+from approval.signing import verify_signature
 from tests.conftest import submit
 from tests.fixtures import application_for, personas
 

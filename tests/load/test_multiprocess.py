@@ -31,8 +31,8 @@ import pytest
 
 from approval.access.service import create_key
 from approval.database import Database
-from approval.licences.signing import LicenceSigner
 from approval.migrate import upgrade_to_head
+from approval.signing import LicenceSigner
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.fixtures import application_for
 from tests.fixtures.network import free_port

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from fastapi.testclient import TestClient
 
-from approval.licences.signing import canonical_json
+from approval.signing import canonical_json
 from approval.supervision.service import Delivery
 from tests.conftest import TODAY, submit
 from tests.fixtures import application_for

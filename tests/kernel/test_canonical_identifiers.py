@@ -14,12 +14,12 @@ from sqlalchemy import func, select
 
 from approval.access.service import create_key
 from approval.database import applications
-from approval.intake.identity import check_id_number
 from approval.kernel.identifiers import (
     parse_district_code,
     parse_mobile,
     parse_property_certificate,
 )
+from approval.kernel.identity import check_id_number
 from tests.conftest import TODAY, submit
 from tests.fixtures import application_for, personas
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
-from approval.intake.identity import IdNumberInvalid, check_id_number, mask_id_number
+from approval.kernel.identity import IdNumberInvalid, check_id_number, mask_id_number
 
 TODAY = dt.date(2026, 11, 26)
 
