@@ -8,17 +8,21 @@ import logging
 import traceback
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from importlib.resources import files
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from approval.access.endpoints import router as keys_router
-from approval.access.gate import RequestGate
+from approval.access.gate import RequestGate, checks_key
 from approval.audit.endpoints import router as audit_router
 from approval.bundles.endpoints import router as bundles_router
 from approval.catalog.endpoints import router as catalog_router
@@ -29,6 +33,7 @@ from approval.feedback.endpoints import router as feedback_router
 from approval.intake.endpoints import router as intake_router
 from approval.licences.endpoints import router as licences_router
 from approval.objections.endpoints import router as objections_router
+from approval.openapi import Operation, complete
 from approval.privacy import redact
 from approval.problems import field_problems
 from approval.review.endpoints import router as review_router
@@ -129,10 +134,58 @@ class _LogUnhandledErrors:
 
 
 class _App(FastAPI):
-    """FastAPI with ``_LogUnhandledErrors`` around everything, whatever middleware is added."""
+    """FastAPI with ``_LogUnhandledErrors`` around everything, whatever middleware is added,
+    and an OpenAPI document completed with what the routes alone do not say."""
 
     def build_middleware_stack(self) -> ASGIApp:
         return _LogUnhandledErrors(super().build_middleware_stack())
+
+    _completed: dict[str, Any] | None = None
+
+    def openapi(self) -> dict[str, Any]:
+        document = super().openapi()  # written anew when routes were added
+        if document is not self._completed:
+            operations = [
+                Operation(route.path_format, method.lower(), checks_key(route.dependant))
+                for route in iter_route_contexts(self.routes)
+                if isinstance(route.original_route, APIRoute)
+                and route.include_in_schema
+                and route.path_format is not None
+                for method in route.methods or ()
+            ]
+            self._completed = complete(document, operations)
+        return document
+
+
+# Swagger UI and Redoc as a package ships them: the docs work without the internet
+DOCS_ASSETS = "/docs-assets"
+_DOCS_ASSETS_DIR = str(files("fastapi_offline") / "static")
+
+
+def _add_docs(app: FastAPI) -> None:
+    app.mount(DOCS_ASSETS, StaticFiles(directory=_DOCS_ASSETS_DIR), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} – API",
+            swagger_js_url=f"{DOCS_ASSETS}/swagger-ui-bundle.js",
+            swagger_css_url=f"{DOCS_ASSETS}/swagger-ui.css",
+            swagger_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            # no badge fetched from the public validator
+            swagger_ui_parameters={"validatorUrl": None},
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} – API",
+            redoc_js_url=f"{DOCS_ASSETS}/redoc.standalone.js",
+            redoc_favicon_url=f"{DOCS_ASSETS}/favicon.png",
+            with_google_fonts=False,
+        )
 
 
 async def _checkpoint_regularly(context: AppContext, every_seconds: float = 1.0) -> None:
@@ -190,7 +243,10 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         version="0.1.0",
         description="个体工商户登记秒批：提交申请，当场得到决定与电子营业执照。",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
+    _add_docs(app)
     # authentication, media type and size are settled before a request body is read
     app.add_middleware(RequestGate)
     app.add_exception_handler(ApprovalError, _approval_error)
@@ -218,7 +274,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
         ruleset_version: str = app.state.context.ruleset.version
         return {"status": "ok", "ruleset_version": ruleset_version}
 
-    @app.post("/v1/echo", tags=["operations"])
+    @app.post("/v1/echo", tags=["operations"], include_in_schema=False)
     async def echo(body: EchoIn) -> dict[str, Any]:
         """A trivial endpoint: the baseline the submit path is benchmarked against."""
         return {"number": body.number, "text": body.text}

@@ -121,3 +121,12 @@ class BundleScopeMissing(ApprovalError):
     status = 422
     code = "bundle_scope_missing"
     title = "经营范围与所选“一件事”不符"
+
+
+def answered_with(*errors: type[ApprovalError]) -> dict[int | str, dict[str, Any]]:
+    """An operation's problem answers for its OpenAPI ``responses``: one entry per status,
+    described by the titles of the errors that answer with it."""
+    titles: dict[int, list[str]] = {}
+    for error in errors:
+        titles.setdefault(error.status, []).append(error.title)
+    return {status: {"description": "；".join(titles[status])} for status in sorted(titles)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from approval.kernel.identifiers import IDENTIFIER_ERROR_CODES
 
@@ -62,3 +62,27 @@ def field_problems(errors: Sequence[Any]) -> list[dict[str, str]]:
 
 def validation_errors(exc: ValidationError) -> list[dict[str, str]]:
     return field_problems(exc.errors(include_url=False))
+
+
+class FieldProblem(BaseModel):
+    field: str = Field(description="出错的字段路径，如 operator.id_number；整个请求为 body")
+    code: str = Field(description="稳定的问题代码")
+    message: str = Field(description="修改提示（中文）")
+
+
+class Problem(BaseModel):
+    """An RFC 9457 problem, as every refusal of this API is answered."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str = Field(description="urn:miaopi:problem:<code>")
+    title: str = Field(description="问题（中文）")
+    status: int = Field(description="HTTP 状态码")
+    detail: str = Field(description="具体说明（中文）")
+    code: str = Field(description="稳定的问题代码")
+
+
+class ValidationProblem(Problem):
+    """A refused request body or parameter: every field problem at once."""
+
+    errors: list[FieldProblem] = Field(description="每个字段的问题")

@@ -15,11 +15,11 @@ from fastapi import APIRouter, Depends, Request
 from starlette.types import Scope
 
 from approval.access import service
-from approval.access.errors import TooManyFailedAuthentications
+from approval.access.errors import KeyAlreadyRevoked, KeyNotFound, TooManyFailedAuthentications
 from approval.access.schemas import KeyList, KeyRead
 from approval.access.service import Principal, Role
 from approval.context import AppContext
-from approval.errors import Forbidden
+from approval.errors import Forbidden, answered_with
 
 # set on the request's scope by whichever authenticates first: the request gate, before it lets
 # a body be read, or the role check
@@ -95,7 +95,11 @@ def list_keys(context: ContextDep, _principal: Annotated[Principal, STAFF]) -> K
         return KeyList(keys=[_read(record) for record in service.list_keys(conn)])
 
 
-@router.post("/{key_id}/revoke", response_model=KeyRead)
+@router.post(
+    "/{key_id}/revoke",
+    response_model=KeyRead,
+    responses=answered_with(KeyNotFound, KeyAlreadyRevoked),
+)
 def revoke_key(key_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]) -> KeyRead:
     """Revoke a key for good (audited); every process refuses it within a second."""
     with context.db.transaction() as conn:

@@ -26,10 +26,11 @@ class _Refused(Exception):
     """Raised into the app from ``receive()``; the gate answers instead."""
 
 
-def _needs_key(dependant: Any) -> bool:
+def checks_key(dependant: Any) -> bool:
+    """Whether a route's dependencies include a role check (and so authenticate a key)."""
     if getattr(dependant, "call", None) in KEY_CHECKS:
         return True
-    return any(_needs_key(d) for d in getattr(dependant, "dependencies", ()))
+    return any(checks_key(d) for d in getattr(dependant, "dependencies", ()))
 
 
 def is_json(content_type: str | None) -> bool:
@@ -93,7 +94,7 @@ class RequestGate:
         if cached is not None and cached[0] is route:
             return cached[1]
         dependant = getattr(route, "dependant", None)
-        needed = dependant is None or _needs_key(dependant)
+        needed = dependant is None or checks_key(dependant)
         self._routes[id(route)] = (route, needed)
         return needed
 

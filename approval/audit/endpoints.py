@@ -9,14 +9,14 @@ from fastapi import APIRouter, Depends
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
 from approval.audit.service import export_chain
-from approval.errors import ApplicationNotFound
+from approval.errors import ApplicationNotFound, answered_with
 from approval.intake import repository as intake_repository
 from approval.intake.service import may_read
 
 router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
-@router.get("/applications/{application_id}")
+@router.get("/applications/{application_id}", responses=answered_with(ApplicationNotFound))
 def export_application(
     application_id: str,
     context: ContextDep,

@@ -8,6 +8,19 @@ from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
 from approval.bundles import service
 from approval.bundles.schemas import BundleCreate
+from approval.errors import (
+    BundleNotFound,
+    BundleScopeMissing,
+    HallNotOfKey,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    InvalidApplication,
+    ItemNotDelegatedToHall,
+    ItemNotOnChannel,
+    UnknownHall,
+    answered_with,
+)
+from approval.openapi import json_body
 
 router = APIRouter(prefix="/v1/bundles", tags=["bundles"])
 
@@ -17,12 +30,18 @@ APPLICANTS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
 @router.post(
     "/{bundle_code}/applications",
     status_code=201,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": BundleCreate.model_json_schema()}},
-        }
-    },
+    openapi_extra=json_body(BundleCreate),
+    responses=answered_with(
+        BundleNotFound,
+        BundleScopeMissing,
+        IdempotencyKeyReused,
+        IdempotencyKeyRequired,
+        InvalidApplication,
+        HallNotOfKey,
+        UnknownHall,
+        ItemNotOnChannel,
+        ItemNotDelegatedToHall,
+    ),
 )
 async def submit_bundle(
     bundle_code: str,
@@ -37,7 +56,7 @@ async def submit_bundle(
     )
 
 
-@router.get("/applications/{bundle_id}")
+@router.get("/applications/{bundle_id}", responses=answered_with(BundleNotFound))
 def read_bundle(
     bundle_id: str,
     context: ContextDep,

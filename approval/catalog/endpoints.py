@@ -11,7 +11,8 @@ from approval.access.endpoints import ContextDep
 from approval.catalog.guides import guide_html, guide_json, qr_svg, qr_wall_html
 from approval.catalog.items import CatalogItem
 from approval.context import AppContext
-from approval.errors import CatalogItemNotFound
+from approval.errors import CatalogItemNotFound, answered_with
+from approval.openapi import not_json
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
@@ -54,21 +55,30 @@ async def list_items(
     }
 
 
-@router.get("/items/{code}")
+@router.get("/items/{code}", responses=answered_with(CatalogItemNotFound))
 async def item_guide_json(code: str, context: ContextDep) -> dict[str, Any]:
     """One item's service guide as JSON (public)."""
     item = _item(context, code)
     return guide_json(context.catalog, item, _guide_url(context, item.code))
 
 
-@router.get("/items/{code}/guide", response_class=HTMLResponse)
+@router.get(
+    "/items/{code}/guide", response_class=HTMLResponse, responses=answered_with(CatalogItemNotFound)
+)
 async def item_guide_page(code: str, context: ContextDep) -> HTMLResponse:
     """One item's service guide as a readable page with its QR code (public)."""
     item = _item(context, code)
     return HTMLResponse(guide_html(context.catalog, item, _guide_url(context, item.code)))
 
 
-@router.get("/items/{code}/qr.svg")
+@router.get(
+    "/items/{code}/qr.svg",
+    response_class=Response,
+    responses={
+        **not_json("image/svg+xml", "事项指南的二维码（SVG）"),
+        **answered_with(CatalogItemNotFound),
+    },
+)
 async def item_qr(code: str, context: ContextDep) -> Response:
     """The QR code that opens the item's guide (for printing on the hall's QR wall)."""
     item = _item(context, code)

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
+from approval.errors import AlreadyRated, ApplicationNotFound, NotYetCompleted, answered_with
 from approval.feedback import service
 from approval.feedback.schemas import RatingCreate
 
@@ -15,7 +16,11 @@ router = APIRouter(tags=["feedback"])
 RATERS = (Role.MOBILE, Role.TERMINAL)
 
 
-@router.post("/v1/applications/{application_id}/rating", status_code=204)
+@router.post(
+    "/v1/applications/{application_id}/rating",
+    status_code=204,
+    responses=answered_with(ApplicationNotFound, NotYetCompleted, AlreadyRated),
+)
 def rate_application(
     application_id: str,
     rating: RatingCreate,

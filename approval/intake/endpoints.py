@@ -9,9 +9,21 @@ from fastapi.responses import Response
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
+from approval.errors import (
+    ApplicationNotFound,
+    HallNotOfKey,
+    IdempotencyKeyRequired,
+    IdempotencyKeyReused,
+    InvalidApplication,
+    ItemNotDelegatedToHall,
+    ItemNotOnChannel,
+    UnknownHall,
+    answered_with,
+)
 from approval.intake import service
 from approval.intake.schemas import ApplicationRead
 from approval.kernel.application import ApplicationCreate
+from approval.openapi import json_body
 
 
 def _json(body: Any, status: int = 200) -> Response:
@@ -28,12 +40,16 @@ READERS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
     "",
     status_code=201,
     response_model=ApplicationRead,
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/json": {"schema": ApplicationCreate.model_json_schema()}},
-        }
-    },
+    openapi_extra=json_body(ApplicationCreate),
+    responses=answered_with(
+        IdempotencyKeyReused,
+        IdempotencyKeyRequired,
+        InvalidApplication,
+        HallNotOfKey,
+        UnknownHall,
+        ItemNotOnChannel,
+        ItemNotDelegatedToHall,
+    ),
 )
 async def submit_application(
     request: Request,
@@ -60,7 +76,11 @@ def list_applications(
     return _json(body)
 
 
-@router.get("/{application_id}", response_model=ApplicationRead)
+@router.get(
+    "/{application_id}",
+    response_model=ApplicationRead,
+    responses=answered_with(ApplicationNotFound),
+)
 def read_application(
     application_id: str,
     context: ContextDep,

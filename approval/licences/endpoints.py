@@ -8,12 +8,13 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
-from approval.errors import LicenceNotFound
+from approval.errors import LicenceNotFound, answered_with
 from approval.intake import repository as intake_repository
 from approval.intake.service import may_read
 from approval.kernel.identifiers import IdentifierInvalid, parse_credit_code
 from approval.licences.pdf import render_licence_pdf
 from approval.licences.service import load_licence, verification
+from approval.openapi import not_json
 
 router = APIRouter(tags=["licences"])
 
@@ -42,7 +43,7 @@ def _licence_for(context: ContextDep, principal: Principal, credit_code: str) ->
     return signed, status
 
 
-@router.get("/v1/licences/{credit_code}")
+@router.get("/v1/licences/{credit_code}", responses=answered_with(LicenceNotFound))
 def licence_json(
     credit_code: CreditCodeDep,
     context: ContextDep,
@@ -53,7 +54,11 @@ def licence_json(
     return JSONResponse({**signed.model_dump(mode="json"), "status": status})
 
 
-@router.get("/v1/licences/{credit_code}/pdf", response_class=Response)
+@router.get(
+    "/v1/licences/{credit_code}/pdf",
+    response_class=Response,
+    responses={**not_json("application/pdf", "营业执照（PDF）"), **answered_with(LicenceNotFound)},
+)
 def licence_pdf(
     credit_code: CreditCodeDep,
     context: ContextDep,
@@ -84,7 +89,13 @@ def signing_key(context: ContextDep) -> dict[str, str]:
     }
 
 
-@router.get("/v1/verify/{credit_code}")
+@router.get(
+    "/v1/verify/{credit_code}",
+    responses={
+        **not_json("text/html", "验证结果页（Accept: text/html）"),
+        **answered_with(LicenceNotFound),
+    },
+)
 def verify(credit_code: CreditCodeDep, request: Request, context: ContextDep) -> Response:
     """Is this licence genuine and current? Public; a browser (the QR code) gets a page."""
     with context.db.transaction() as conn:

@@ -9,8 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
+from approval.applications.errors import ApplicationStateChanged, IllegalApplicationTransition
+from approval.errors import LicenceNotFound, answered_with
 from approval.kernel.identifiers import CreditCode, ResidentId
 from approval.objections import service
+from approval.objections.service import NoticeRunning, NotTheImpersonatedPerson, ObjectionNotFound
+from approval.supervision.errors import IllegalTransition
 
 router = APIRouter(prefix="/v1/objections", tags=["objections"])
 
@@ -60,7 +64,11 @@ class DecisionIn(_In):
     responsible_person: ResponsiblePerson | None = None
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    responses=answered_with(LicenceNotFound, NotTheImpersonatedPerson, IllegalTransition),
+)
 def file_objection(
     body: ObjectionIn,
     context: ContextDep,
@@ -84,7 +92,7 @@ def list_objections(
     return {"items": items}
 
 
-@router.get("/{objection_id}")
+@router.get("/{objection_id}", responses=answered_with(ObjectionNotFound))
 def read_objection(
     objection_id: str,
     context: ContextDep,
@@ -94,7 +102,9 @@ def read_objection(
         return service.read(conn, principal, objection_id, context.clock.today())
 
 
-@router.post("/{objection_id}/acceptance")
+@router.post(
+    "/{objection_id}/acceptance", responses=answered_with(ObjectionNotFound, IllegalTransition)
+)
 def acceptance(
     objection_id: str,
     body: AcceptanceIn,
@@ -108,7 +118,7 @@ def acceptance(
         )
 
 
-@router.get("/{objection_id}/evidence")
+@router.get("/{objection_id}/evidence", responses=answered_with(ObjectionNotFound))
 def evidence(
     objection_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]
 ) -> dict[str, Any]:
@@ -116,7 +126,9 @@ def evidence(
         return service.evidence(conn, principal, objection_id)
 
 
-@router.post("/{objection_id}/public-notice")
+@router.post(
+    "/{objection_id}/public-notice", responses=answered_with(ObjectionNotFound, IllegalTransition)
+)
 def public_notice(
     objection_id: str,
     body: ReasonIn,
@@ -130,7 +142,10 @@ def public_notice(
         )
 
 
-@router.post("/{objection_id}/investigation")
+@router.post(
+    "/{objection_id}/investigation",
+    responses=answered_with(ObjectionNotFound, IllegalTransition, NoticeRunning),
+)
 def investigation(
     objection_id: str,
     body: InvestigationIn,
@@ -150,7 +165,9 @@ def investigation(
         )
 
 
-@router.post("/{objection_id}/legal-review")
+@router.post(
+    "/{objection_id}/legal-review", responses=answered_with(ObjectionNotFound, IllegalTransition)
+)
 def legal_review(
     objection_id: str,
     body: LegalReviewIn,
@@ -170,7 +187,12 @@ def legal_review(
         )
 
 
-@router.post("/{objection_id}/decision")
+@router.post(
+    "/{objection_id}/decision",
+    responses=answered_with(
+        ObjectionNotFound, IllegalTransition, IllegalApplicationTransition, ApplicationStateChanged
+    ),
+)
 def decision(
     objection_id: str,
     body: DecisionIn,
@@ -194,7 +216,12 @@ def decision(
         )
 
 
-@router.post("/{objection_id}/annulment")
+@router.post(
+    "/{objection_id}/annulment",
+    responses=answered_with(
+        ObjectionNotFound, IllegalTransition, IllegalApplicationTransition, ApplicationStateChanged
+    ),
+)
 def annulment(
     objection_id: str,
     body: ReasonIn,

@@ -9,7 +9,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
+from approval.applications.errors import ApplicationStateChanged, IllegalApplicationTransition
+from approval.errors import answered_with
 from approval.review import service
+from approval.review.service import ClaimedByAnother, NotInQueue
+from approval.supervision.errors import IllegalTransition
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
 
@@ -46,7 +50,7 @@ def list_cases(
     return {"total": len(items), "items": items[:limit]}
 
 
-@router.get("/cases/{application_id}")
+@router.get("/cases/{application_id}", responses=answered_with(NotInQueue))
 def read_case(
     application_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]
 ) -> dict[str, Any]:
@@ -55,7 +59,7 @@ def read_case(
         return service.view(conn, application_id, context.ruleset, context.clock.today(), calendar)
 
 
-@router.post("/cases/{application_id}/claim")
+@router.post("/cases/{application_id}/claim", responses=answered_with(NotInQueue, ClaimedByAnother))
 def claim_case(
     application_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]
 ) -> dict[str, Any]:
@@ -66,7 +70,9 @@ def claim_case(
         )
 
 
-@router.post("/cases/{application_id}/extension")
+@router.post(
+    "/cases/{application_id}/extension", responses=answered_with(NotInQueue, IllegalTransition)
+)
 def extend_case(
     application_id: str,
     body: ExtensionIn,
@@ -87,7 +93,12 @@ def extend_case(
         )
 
 
-@router.post("/cases/{application_id}/decision")
+@router.post(
+    "/cases/{application_id}/decision",
+    responses=answered_with(
+        NotInQueue, IllegalTransition, IllegalApplicationTransition, ApplicationStateChanged
+    ),
+)
 def decide_case(
     application_id: str,
     body: DecisionIn,

@@ -12,7 +12,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
+from approval.errors import ApplicationNotFound, answered_with
 from approval.rules import repository, service
+from approval.rules.errors import (
+    FourEyesRequired,
+    NoPreviousRuleset,
+    RuleFileNameInvalid,
+    RulesetChecksFailed,
+    RulesetNotDraft,
+    RulesetNotFound,
+    RulesetNotStored,
+    RulesetRefused,
+)
 from approval.rules.publishing import evidence
 from approval.rules.simulation import simulate
 
@@ -57,7 +68,10 @@ def _since(day: dt.date | None) -> dt.datetime | None:
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC) if day else None
 
 
-@router.get("/applications/{application_id}/explanation")
+@router.get(
+    "/applications/{application_id}/explanation",
+    responses=answered_with(ApplicationNotFound, RulesetNotStored),
+)
 def explain_application(
     application_id: str,
     context: ContextDep,
@@ -68,7 +82,10 @@ def explain_application(
         return _json(service.explain_application(conn, application_id))
 
 
-@router.get("/applications/{application_id}/replay")
+@router.get(
+    "/applications/{application_id}/replay",
+    responses=answered_with(ApplicationNotFound, RulesetNotFound),
+)
 def replay_application(
     application_id: str,
     context: ContextDep,
@@ -95,7 +112,7 @@ def list_rulesets(
     return _json({"running": context.ruleset.version, "versions": versions})
 
 
-@router.get("/rulesets/{version}/diff")
+@router.get("/rulesets/{version}/diff", responses=answered_with(RulesetNotFound))
 def diff_rulesets(
     version: str,
     context: ContextDep,
@@ -109,7 +126,11 @@ def diff_rulesets(
     return _json(service.diff(old, new))
 
 
-@router.post("/rulesets", status_code=201)
+@router.post(
+    "/rulesets",
+    status_code=201,
+    responses=answered_with(RulesetRefused, RuleFileNameInvalid, RulesetNotDraft),
+)
 def propose_ruleset(
     body: ProposeIn,
     context: ContextDep,
@@ -123,7 +144,12 @@ def propose_ruleset(
     return _json({"version": version, "status": "draft"}, 201)
 
 
-@router.post("/rulesets/{version}/approval")
+@router.post(
+    "/rulesets/{version}/approval",
+    responses=answered_with(
+        RulesetNotFound, FourEyesRequired, RulesetNotDraft, RulesetChecksFailed
+    ),
+)
 def approve_ruleset(
     version: str,
     request: Request,
@@ -150,7 +176,7 @@ def approve_ruleset(
     return _json({"version": full, "status": "active", "evidence": pack})
 
 
-@router.post("/rulesets/rollback")
+@router.post("/rulesets/rollback", responses=answered_with(NoPreviousRuleset))
 def rollback_ruleset(
     request: Request,
     context: ContextDep,
@@ -163,7 +189,7 @@ def rollback_ruleset(
     return _json({"from": old, "to": new})
 
 
-@router.put("/rulesets/shadow")
+@router.put("/rulesets/shadow", responses=answered_with(RulesetNotFound))
 def shadow_ruleset(
     body: ShadowIn,
     request: Request,
@@ -188,7 +214,7 @@ def shadow_disagreements(
     return _json([{str(k): v for k, v in r._mapping.items()} for r in rows])
 
 
-@router.post("/rulesets/simulations")
+@router.post("/rulesets/simulations", responses=answered_with(RulesetNotFound))
 def simulate_ruleset(
     body: SimulateIn,
     context: ContextDep,

@@ -66,7 +66,11 @@ async def shared_figures(request: Request) -> SharedFigures:
 FiguresDep = Annotated[SharedFigures, Depends(shared_figures)]
 
 
-@router.get("", response_class=Response)
+@router.get(
+    "",
+    response_class=Response,
+    responses={200: {"description": "统计数据", "content": {"application/json": {}}}},
+)
 async def stats(context: ContextDep, figures: FiguresDep) -> Response:
     """办结率, processing times per item and channel, 秒批率 and 满意率 (public aggregates)."""
     shared = await figures.get(context)

@@ -9,7 +9,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
+from approval.errors import answered_with
 from approval.supervision import service
+from approval.supervision.errors import CopyNotFound, IllegalTransition
 
 router = APIRouter(prefix="/v1/supervision", tags=["supervision"])
 
@@ -54,7 +56,7 @@ def list_copies(
     return {"items": items}
 
 
-@router.get("/copies/{copy_id}")
+@router.get("/copies/{copy_id}", responses=answered_with(CopyNotFound))
 def read_copy(
     copy_id: str, context: ContextDep, principal: Annotated[Principal, SUPERVISOR]
 ) -> dict[str, Any]:
@@ -62,7 +64,7 @@ def read_copy(
         return service.read_copy(conn, principal, copy_id, context.clock.today())
 
 
-@router.post("/copies/{copy_id}/ack")
+@router.post("/copies/{copy_id}/ack", responses=answered_with(CopyNotFound))
 def acknowledge(
     copy_id: str, context: ContextDep, principal: Annotated[Principal, SUPERVISOR]
 ) -> dict[str, Any]:
@@ -71,7 +73,7 @@ def acknowledge(
         return service.acknowledge(conn, principal, copy_id, context.clock.now())
 
 
-@router.post("/copies/{copy_id}/claim")
+@router.post("/copies/{copy_id}/claim", responses=answered_with(CopyNotFound, IllegalTransition))
 def claim(
     copy_id: str, context: ContextDep, principal: Annotated[Principal, SUPERVISOR]
 ) -> dict[str, Any]:
@@ -80,7 +82,7 @@ def claim(
         return service.claim(conn, principal, copy_id, context.clock.now())
 
 
-@router.post("/copies/{copy_id}/actions")
+@router.post("/copies/{copy_id}/actions", responses=answered_with(CopyNotFound, IllegalTransition))
 def record_action(
     copy_id: str,
     body: ActionIn,
@@ -93,7 +95,7 @@ def record_action(
         )
 
 
-@router.post("/copies/{copy_id}/close")
+@router.post("/copies/{copy_id}/close", responses=answered_with(CopyNotFound, IllegalTransition))
 def close(
     copy_id: str, body: CloseIn, context: ContextDep, principal: Annotated[Principal, SUPERVISOR]
 ) -> dict[str, Any]:
@@ -101,7 +103,9 @@ def close(
         return service.close(conn, principal, copy_id, context.clock.now(), body.note)
 
 
-@router.post("/copies/{copy_id}/broken-commitments", status_code=201)
+@router.post(
+    "/copies/{copy_id}/broken-commitments", status_code=201, responses=answered_with(CopyNotFound)
+)
 def report_broken_commitment(
     copy_id: str,
     body: BrokenCommitmentIn,
