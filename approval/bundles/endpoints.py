@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
 from approval.bundles import service
-from approval.bundles.schemas import BundleCreate
+from approval.bundles.schemas import BundleCreate, BundleRead
 from approval.errors import (
     BundleNotFound,
     BundleScopeMissing,
@@ -49,11 +49,12 @@ async def submit_bundle(
     context: ContextDep,
     principal: Annotated[Principal, Depends(allow(*APPLICANTS))],
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
-) -> dict[str, Any]:
+) -> BundleRead:
     """One form, one submission: the registration is decided now, the other parts follow."""
-    return await service.submit_bundle(
+    body = await service.submit_bundle(
         context, principal, bundle_code, await request.body(), idempotency_key
     )
+    return BundleRead.model_validate(body)
 
 
 @router.get("/applications/{bundle_id}", responses=answered_with(BundleNotFound))
@@ -61,7 +62,7 @@ def read_bundle(
     bundle_id: str,
     context: ContextDep,
     principal: Annotated[Principal, Depends(allow(*APPLICANTS))],
-) -> dict[str, Any]:
+) -> BundleRead:
     """The combined result of a bundle and the state of each part."""
     with context.db.reading() as conn:
-        return service.read_bundle(conn, context, principal, bundle_id)
+        return BundleRead.model_validate(service.read_bundle(conn, context, principal, bundle_id))

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from fastapi import APIRouter, Depends, Header, Query, Request
-from fastapi.responses import Response
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
@@ -21,14 +19,9 @@ from approval.errors import (
     answered_with,
 )
 from approval.intake import service
-from approval.intake.schemas import ApplicationRead
+from approval.intake.schemas import ApplicationList, ApplicationRead
 from approval.kernel.application import ApplicationCreate
 from approval.openapi import json_body
-
-
-def _json(body: Any, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status_code=status, media_type="application/json")
-
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
@@ -56,24 +49,24 @@ async def submit_application(
     context: ContextDep,
     principal: Annotated[Principal, Depends(allow(*SUBMITTERS))],
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
-) -> Any:
+) -> ApplicationRead:
     """Submit a registration; the decision (and licence) comes back in the same response."""
-    status, body = await service.submit(context, principal, await request.body(), idempotency_key)
-    return _json(body, status)
+    _, body = await service.submit(context, principal, await request.body(), idempotency_key)
+    return ApplicationRead.model_validate(body)
 
 
-@router.get("")
+@router.get("", response_model=ApplicationList)
 def list_applications(
     context: ContextDep,
     principal: Annotated[Principal, Depends(allow(*READERS))],
     status: Annotated[str | None, Query(max_length=24)] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     before: Annotated[dt.datetime | None, Query(description="next_before of the last page")] = None,
-) -> Any:
+) -> ApplicationList:
     """My applications, newest first (a mobile key: its applicant's; a terminal: its own)."""
     with context.db.reading() as conn:
         body = service.list_applications(conn, principal, status, limit, before)
-    return _json(body)
+    return ApplicationList.model_validate(body)
 
 
 @router.get(
@@ -85,7 +78,7 @@ def read_application(
     application_id: str,
     context: ContextDep,
     principal: Annotated[Principal, Depends(allow(*READERS))],
-) -> Any:
+) -> ApplicationRead:
     with context.db.transaction() as conn:
         body = service.read_application(conn, principal, application_id, context.settings.base_url)
-    return _json(body)
+    return ApplicationRead.model_validate(body)

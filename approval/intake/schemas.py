@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from approval.kernel.timestamps import Timestamp
 
 
 class ReasonOut(BaseModel):
@@ -19,9 +20,9 @@ class ReasonOut(BaseModel):
 
 
 class EventOut(BaseModel):
-    at: dt.datetime
-    kind: str
-    detail: dict[str, Any]
+    at: Timestamp
+    kind: str = Field(description="received / decided / issued / reviewed / revoked …")
+    detail: dict[str, Any] = Field(description="该事件的具体内容")
 
 
 class LicenceLinks(BaseModel):
@@ -45,7 +46,24 @@ class ApplicationRead(BaseModel):
     channel: str
     operator_name: str
     operator_id_number: str = Field(description="证件号码（非本人或工作人员时脱敏）")
-    created_at: dt.datetime
-    decided_at: dt.datetime | None
+    created_at: Timestamp
+    decided_at: Timestamp | None
     licence: LicenceLinks | None
-    timeline: list[EventOut]
+    timeline: list[EventOut] = Field(description="时间线，最早的在前")
+
+
+class ApplicationSummary(BaseModel):
+    id: str
+    created_at: Timestamp
+    status: str = Field(description="received / pending_verification / decided / issued / …")
+    decision: str | None
+    channel: str
+    name: str | None = Field(description="个体工商户名称")
+    operator_id_number: str = Field(description="证件号码（非本人或工作人员时脱敏）")
+
+
+class ApplicationList(BaseModel):
+    items: list[ApplicationSummary] = Field(description="最新的在前")
+    next_before: Timestamp | None = Field(
+        description="下一页：作为 before 传入；null 表示没有更多"
+    )

@@ -4,7 +4,7 @@ import html
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
@@ -13,6 +13,7 @@ from approval.intake import repository as intake_repository
 from approval.intake.service import may_read
 from approval.kernel.identifiers import IdentifierInvalid, parse_credit_code
 from approval.licences.pdf import render_licence_pdf
+from approval.licences.schemas import LicenceRead, LicenceVerification, SigningKeyRead
 from approval.licences.service import load_licence, verification
 from approval.openapi import not_json
 
@@ -48,10 +49,10 @@ def licence_json(
     credit_code: CreditCodeDep,
     context: ContextDep,
     principal: Annotated[Principal, Depends(allow(*HOLDERS))],
-) -> Any:
+) -> LicenceRead:
     """The signed electronic licence: the document, its Ed25519 signature and key id."""
     signed, status = _licence_for(context, principal, credit_code)
-    return JSONResponse({**signed.model_dump(mode="json"), "status": status})
+    return LicenceRead.model_validate({**dict(signed), "status": status})
 
 
 @router.get(
@@ -80,28 +81,31 @@ def licence_pdf(
 
 
 @router.get("/v1/licence-signing-key")
-def signing_key(context: ContextDep) -> dict[str, str]:
+def signing_key(context: ContextDep) -> SigningKeyRead:
     """The public key that verifies every licence signature (public)."""
-    return {
-        "algorithm": "Ed25519",
-        "key_id": context.signer.key_id,
-        "public_key_pem": context.signer.public_key_pem(),
-    }
+    return SigningKeyRead(
+        algorithm="Ed25519",
+        key_id=context.signer.key_id,
+        public_key_pem=context.signer.public_key_pem(),
+    )
 
 
 @router.get(
     "/v1/verify/{credit_code}",
+    response_model=LicenceVerification,
     responses={
         **not_json("text/html", "验证结果页（Accept: text/html）"),
         **answered_with(LicenceNotFound),
     },
 )
-def verify(credit_code: CreditCodeDep, request: Request, context: ContextDep) -> Response:
+def verify(
+    credit_code: CreditCodeDep, request: Request, context: ContextDep
+) -> LicenceVerification | Response:
     """Is this licence genuine and current? Public; a browser (the QR code) gets a page."""
     with context.db.transaction() as conn:
         result = verification(conn, credit_code, context.signer.public_key_pem())
     if "text/html" not in request.headers.get("accept", ""):
-        return JSONResponse(result)
+        return LicenceVerification.model_validate(result)
     verdict = "有效" if result["current"] else ("已撤销" if result["genuine"] else "验证失败")
     rows = "".join(
         f"<tr><th>{html.escape(label)}</th><td>{html.escape(str(result[key]))}</td></tr>"

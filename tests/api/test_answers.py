@@ -1,0 +1,56 @@
+"""Typed answers are byte for byte what clients got before they were typed."""
+
+from __future__ import annotations
+
+import orjson
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from approval.database import Database, applications
+from approval.settings import Settings
+from tests.conftest import submit
+from tests.fixtures import application_for
+
+
+def _stored_response(settings: Settings, application_id: str) -> object:
+    db = Database(settings.database_url)
+    try:
+        with db.reading() as conn:
+            query = select(applications.c.response).where(applications.c.id == application_id)
+            return conn.execute(query).scalar_one()
+    finally:
+        db.dispose()
+
+
+def test_a_submission_answers_the_bytes_the_service_rendered(
+    client: TestClient, keys: dict[str, str], settings: Settings
+) -> None:
+    response = submit(client, keys["terminal"], application_for("clean_owner"), "bytes-1")
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert body["licence"]["json"].startswith("/v1/licences/")
+    assert body["created_at"][-6:] in ("+08:00", "+00:00")  # the offset, not pydantic's "Z"
+    assert response.content == orjson.dumps(_stored_response(settings, body["id"]))
+    replay = submit(client, keys["terminal"], application_for("clean_owner"), "bytes-1")
+    assert replay.content == response.content
+
+
+def test_a_listing_keeps_its_field_names_and_instants(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    first = submit(client, keys["terminal"], application_for("clean_owner")).json()
+    headers = {"Authorization": f"Bearer {keys['terminal']}"}
+    listing = client.get("/v1/applications", params={"limit": 1}, headers=headers).json()
+    (item,) = listing["items"]
+    assert item == {
+        "id": first["id"],
+        "created_at": item["created_at"],
+        "status": first["status"],
+        "decision": first["decision"],
+        "channel": first["channel"],
+        "name": application_for("clean_owner")["name"],
+        "operator_id_number": first["operator_id_number"],
+    }
+    assert item["created_at"][:19] == first["created_at"][:19]
+    assert listing["next_before"] == item["created_at"]
+    assert set(listing) == {"items", "next_before"}
