@@ -64,6 +64,4 @@ class ApplicationSummary(BaseModel):
 
 class ApplicationList(BaseModel):
     items: list[ApplicationSummary] = Field(description="最新的在前")
-    next_before: Timestamp | None = Field(
-        description="下一页：作为 before 传入；null 表示没有更多"
-    )
+    next_before: Timestamp | None = Field(description="下一页：作为 before 传入；null 表示没有更多")
