@@ -25,6 +25,7 @@ from approval.rules.errors import (
     RulesetRefused,
 )
 from approval.rules.publishing import evidence
+from approval.rules.schemas import RulesetList, RulesetProposed, RulesetVersionRead
 from approval.rules.simulation import simulate
 
 router = APIRouter(prefix="/v1", tags=["rules"])
@@ -105,11 +106,11 @@ def replay_application(
 @router.get("/rulesets")
 def list_rulesets(
     context: ContextDep, _principal: Annotated[Principal, Depends(allow(*READERS))]
-) -> Any:
+) -> RulesetList:
     with context.db.reading() as conn:
         rows = repository.list_versions(conn)
-    versions = [{str(k): v for k, v in r._mapping.items()} for r in rows]
-    return _json({"running": context.ruleset.version, "versions": versions})
+    versions = [RulesetVersionRead.model_validate(r._mapping) for r in rows]
+    return RulesetList(running=context.ruleset.version, versions=versions)
 
 
 @router.get("/rulesets/{version}/diff", responses=answered_with(RulesetNotFound))
@@ -135,13 +136,13 @@ def propose_ruleset(
     body: ProposeIn,
     context: ContextDep,
     principal: Annotated[Principal, Depends(allow(*ADMINS))],
-) -> Any:
+) -> RulesetProposed:
     """Store a draft version; another rule_admin must approve it before it runs."""
     with context.db.transaction() as conn:
         version = service.propose(
             conn, body.files, principal.key_id, body.note, context.clock.now()
         )
-    return _json({"version": version, "status": "draft"}, 201)
+    return RulesetProposed(version=version, status="draft")
 
 
 @router.post(

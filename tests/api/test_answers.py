@@ -7,6 +7,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from approval.database import Database, applications
+from approval.rules.repository import list_versions
 from approval.settings import Settings
 from tests.conftest import submit
 from tests.fixtures import application_for
@@ -54,3 +55,19 @@ def test_a_listing_keeps_its_field_names_and_instants(
     assert item["created_at"][:19] == first["created_at"][:19]
     assert listing["next_before"] == item["created_at"]
     assert set(listing) == {"items", "next_before"}
+
+
+def test_the_ruleset_list_answers_the_rows_as_stored(
+    client: TestClient, keys: dict[str, str], settings: Settings
+) -> None:
+    response = client.get("/v1/rulesets", headers={"Authorization": f"Bearer {keys['staff']}"})
+    assert response.status_code == 200, response.text
+    db = Database(settings.database_url)
+    try:
+        with db.reading() as conn:
+            rows = [{str(k): v for k, v in r._mapping.items()} for r in list_versions(conn)]
+    finally:
+        db.dispose()
+    assert rows  # the running version is stored at start
+    running = response.json()["running"]
+    assert response.content == orjson.dumps({"running": running, "versions": rows})
