@@ -6,7 +6,7 @@ happens as one short synchronous block, which is what keeps the submit path fast
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -67,7 +67,7 @@ def _per_database(element: PerDatabase, compiler: SQLCompiler, **_kw: Any) -> st
     return element.sql[compiler.dialect.name]
 
 
-# 办结 (approval.intake.service.is_completed), as SQL; the statistics read these columns, which
+# 办结 (approval.kernel.status.is_completed), as SQL; the statistics read these columns, which
 # the database keeps current on every write (migration e5b7d9stat01)
 _COMPLETED = (
     "status IN ('issued', 'decided', 'revoked') AND coalesce(outcome, '') <> 'manual_review'"
@@ -288,6 +288,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_AFTER_COMMIT = "miaopi.after_commit"
+
+
+def after_commit(conn: Connection, callback: Callable[[], object]) -> None:
+    """Run ``callback`` once this transaction has committed (never if it rolls back)."""
+    conn.info[_AFTER_COMMIT].append(callback)
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -308,9 +316,17 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One unit of work: committed when the block ends, rolled back if it raises."""
+        """One unit of work: committed when the block ends, rolled back if it raises; then
+        what was registered with ``after_commit`` runs, once the work is durable."""
+        pending: list[Callable[[], object]] = []
         with self.engine.begin() as conn:
-            yield conn
+            conn.info[_AFTER_COMMIT] = pending
+            try:
+                yield conn
+            finally:
+                conn.info.pop(_AFTER_COMMIT, None)
+        for callback in pending:
+            callback()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

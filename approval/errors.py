@@ -121,3 +121,9 @@ class BundleScopeMissing(ApprovalError):
     status = 422
     code = "bundle_scope_missing"
     title = "经营范围与所选“一件事”不符"
+
+
+class IllegalTransition(ApprovalError):
+    status = 409
+    code = "illegal_transition"
+    title = "当前状态下不能执行该操作"

@@ -4,7 +4,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Row, select, update
 from sqlalchemy.engine import Connection
 
 from approval.database import application_events, applications, row_writer
@@ -43,3 +43,17 @@ def status_of(conn: Connection, application_id: str) -> tuple[str, str | None] |
 def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         row_writer(application_events, conn.dialect).insert(conn, rows)
+
+
+def get_application(conn: Connection, application_id: str) -> Row[Any] | None:
+    return conn.execute(select(applications).where(applications.c.id == application_id)).first()
+
+
+def list_events(conn: Connection, application_id: str) -> list[Row[Any]]:
+    return list(
+        conn.execute(
+            select(application_events.c.at, application_events.c.kind, application_events.c.detail)
+            .where(application_events.c.application_id == application_id)
+            .order_by(application_events.c.id)
+        )
+    )

@@ -4,10 +4,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from approval.access.endpoints import ContextDep, allow
-from approval.access.service import Principal, Role
+from approval.access.endpoints import allow
 from approval.bundles import service
 from approval.bundles.schemas import BundleCreate
+from approval.catalog.endpoints import CatalogDep
+from approval.context import AppContext
+from approval.endpoints import ConnDep, SettingsDep
+from approval.intake.endpoints import submission_context
+from approval.kernel.principal import Principal, Role
 
 router = APIRouter(prefix="/v1/bundles", tags=["bundles"])
 
@@ -27,7 +31,7 @@ APPLICANTS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
 async def submit_bundle(
     bundle_code: str,
     request: Request,
-    context: ContextDep,
+    context: Annotated[AppContext, Depends(submission_context)],
     principal: Annotated[Principal, Depends(allow(*APPLICANTS))],
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> dict[str, Any]:
@@ -40,9 +44,10 @@ async def submit_bundle(
 @router.get("/applications/{bundle_id}")
 def read_bundle(
     bundle_id: str,
-    context: ContextDep,
+    conn: ConnDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Depends(allow(*APPLICANTS))],
 ) -> dict[str, Any]:
     """The combined result of a bundle and the state of each part."""
-    with context.db.reading() as conn:
-        return service.read_bundle(conn, context, principal, bundle_id)
+    return service.read_bundle(conn, catalog, settings.base_url, principal, bundle_id)

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
-from approval.access.service import Principal
+from approval.applications import repository as applications_repository
 from approval.bundles import repository
 from approval.bundles.parts import combined_status, plan_parts
 from approval.bundles.schemas import BundleCreate
@@ -17,8 +17,8 @@ from approval.catalog.delivery import channel_of, check_delivery, hall_of_key
 from approval.catalog.items import Bundle, Catalog
 from approval.context import AppContext
 from approval.errors import BundleNotFound, BundleScopeMissing, InvalidApplication
-from approval.intake import repository as intake_repository
 from approval.intake import service as intake
+from approval.kernel.principal import Principal
 from approval.problems import validation_errors
 
 
@@ -101,20 +101,18 @@ async def submit_bundle(
 
 
 def read_bundle(
-    conn: Connection, ctx: AppContext, principal: Principal, bundle_id: str
+    conn: Connection, catalog: Catalog, base_url: str, principal: Principal, bundle_id: str
 ) -> dict[str, Any]:
     row = repository.get(conn, bundle_id)
-    registration_row = intake_repository.get_application(conn, row.registration_id) if row else None
+    registration_row = (
+        applications_repository.get_application(conn, row.registration_id) if row else None
+    )
     if (
         row is None
         or registration_row is None
-        or not intake.may_read(
-            principal, registration_row.key_id, registration_row.operator_id_number
-        )
+        or not principal.may_read(registration_row.key_id, registration_row.operator_id_number)
     ):
         raise BundleNotFound()
-    registration = intake.read_application(
-        conn, principal, row.registration_id, ctx.settings.base_url
-    )
+    registration = intake.read_application(conn, principal, row.registration_id, base_url)
     rows = [p._mapping for p in repository.parts(conn, bundle_id)]
-    return render(bundle_id, ctx.catalog.bundles[row.bundle_code], ctx.catalog, registration, rows)
+    return render(bundle_id, catalog.bundles[row.bundle_code], catalog, registration, rows)

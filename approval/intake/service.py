@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from approval.access.service import APPLICANT_ROLES, Principal, Role
+from approval.applications import repository as applications_repository
 from approval.audit.service import store_new_chain, submission_rows
 from approval.calendar import WorkingCalendar
 from approval.catalog.delivery import channel_of, check_delivery, find_hall
@@ -39,7 +39,7 @@ from approval.kernel.identity import (
     check_id_number,
     mask_id_number,
 )
-from approval.kernel.status import ApplicationStatus, Outcome
+from approval.kernel.principal import APPLICANT_ROLES, Principal, Role
 from approval.licences import repository as licence_repository
 from approval.licences.document import SignedLicence
 from approval.licences.service import IssueRoute, issue_licence, record_issued
@@ -370,7 +370,9 @@ def _store(
 ) -> None:
     repository.insert_application(conn, **row, response=response)
     repository.insert_registry_answers(conn, answer_rows(row["id"], answers, now))
-    repository.insert_events(conn, [{"application_id": row["id"], **e} for e in events])
+    applications_repository.insert_events(
+        conn, [{"application_id": row["id"], **e} for e in events]
+    )
 
 
 def answer_rows(
@@ -391,35 +393,14 @@ def answer_rows(
     ]
 
 
-COMPLETED_STATUSES = frozenset(
-    {ApplicationStatus.ISSUED, ApplicationStatus.DECIDED, ApplicationStatus.REVOKED}
-)
-
-
-def is_completed(status: str, outcome: str | None) -> bool:
-    """办结: decided for good, by the rules or by staff (a case waiting for a person is not);
-    a licence revoked later was still 办结 when it was issued."""
-    return status in COMPLETED_STATUSES and outcome != Outcome.MANUAL_REVIEW
-
-
-def may_read(principal: Principal, key_id: str, operator_id_number: str) -> bool:
-    if principal.role == Role.STAFF:
-        return True
-    if principal.role == Role.TERMINAL:
-        return principal.key_id == key_id
-    if principal.role == Role.MOBILE:
-        return principal.subject == operator_id_number
-    return False
-
-
 def read_application(
     conn: Connection, principal: Principal, application_id: str, base_url: str
 ) -> dict[str, Any]:
-    row = repository.get_application(conn, application_id)
+    row = applications_repository.get_application(conn, application_id)
     # an application the caller may not read is reported as missing, not as forbidden
-    if row is None or not may_read(principal, row.key_id, row.operator_id_number):
+    if row is None or not principal.may_read(row.key_id, row.operator_id_number):
         raise ApplicationNotFound()
-    events = [e._mapping for e in repository.list_events(conn, application_id)]
+    events = [e._mapping for e in applications_repository.list_events(conn, application_id)]
     licence = licence_repository.find_licence_for_application(conn, application_id)
     return render(
         row._mapping, events, licence.credit_code if licence else None, principal, base_url

@@ -25,20 +25,18 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
-from approval.access.service import Principal, Role
+from approval.applications import repository as applications_repository
 from approval.applications.lifecycle import Actor, Lifecycle
 from approval.audit import repository as audit_repository
 from approval.audit.chain import Entry
 from approval.audit.service import append
-from approval.calendar import WorkingCalendar
-from approval.errors import Forbidden, NotFound
-from approval.intake import repository as intake_repository
+from approval.calendar import WorkingCalendar, add_months, add_years
+from approval.errors import Forbidden, IllegalTransition, NotFound
 from approval.kernel.identity import mask_id_number
+from approval.kernel.principal import Principal, Role
 from approval.kernel.status import ApplicationStatus
 from approval.objections import repository
 from approval.supervision import repository as supervision_repository
-from approval.supervision.calendar import add_months, add_years
-from approval.supervision.errors import IllegalTransition
 
 ACCEPTANCE_WORKING_DAYS = 3
 INVESTIGATION_MONTHS = 3
@@ -191,7 +189,7 @@ def file_objection(
         created_at=now,
         updated_at=now,
     )
-    intake_repository.insert_events(
+    applications_repository.insert_events(
         conn,
         [
             {
@@ -421,7 +419,9 @@ def decide(
     if decision == "revoke" and revokes_now:
         _move_licence(conn, lifecycle, principal, row, ApplicationStatus.REVOKED, event, now)
     else:
-        intake_repository.insert_events(conn, [{"application_id": row.application_id, **event}])
+        applications_repository.insert_events(
+            conn, [{"application_id": row.application_id, **event}]
+        )
     if decision != "not_revoke":
         supervision_repository.insert_outbox(
             conn,
@@ -464,7 +464,9 @@ def annul(
         "detail": {"objection_id": row.id, "reason": reason, "other_revocations": standing},
     }
     if standing:
-        intake_repository.insert_events(conn, [{"application_id": row.application_id, **event}])
+        applications_repository.insert_events(
+            conn, [{"application_id": row.application_id, **event}]
+        )
     else:
         _move_licence(conn, lifecycle, principal, row, ApplicationStatus.ISSUED, event, now)
         supervision_repository.insert_outbox(

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
-from approval.access.service import Principal
+from approval.applications import repository as applications_repository
 from approval.applications.errors import ApplicationStateChanged
 from approval.applications.lifecycle import Actor, Lifecycle
 from approval.audit.chain import Entry
@@ -24,15 +24,14 @@ from approval.calendar import WorkingCalendar
 from approval.catalog.scope import ScopeCatalog
 from approval.decisions.facts import licence_conditions
 from approval.engine.ruleset import Ruleset
-from approval.errors import ApplicationNotFound
-from approval.intake import repository as intake_repository
+from approval.errors import ApplicationNotFound, IllegalTransition
 from approval.kernel.application import ApplicationCreate
+from approval.kernel.principal import Principal
 from approval.kernel.status import ApplicationStatus
 from approval.licences.document import SignedLicence
 from approval.licences.service import IssueRoute, issue_licence, record_issued
 from approval.review import repository
 from approval.signing import LicenceSigner
-from approval.supervision.errors import IllegalTransition
 
 LIMIT_WORKING_DAYS = 3
 EXTENSION_WORKING_DAYS = 3
@@ -166,7 +165,7 @@ def view(
         ],
         "timeline": [
             {"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail}
-            for e in intake_repository.list_events(conn, application_id)
+            for e in applications_repository.list_events(conn, application_id)
         ],
     }
 

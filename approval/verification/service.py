@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from approval.access.service import Principal, Role
 from approval.errors import Forbidden
+from approval.kernel.principal import Principal, Role
 from approval.settings import Settings
 from approval.verification import repository
 from connectors.exchanges import Exchange
