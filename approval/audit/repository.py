@@ -65,8 +65,11 @@ def all_chains(conn: Connection) -> list[str]:
 
 def iter_all_records(conn: Connection) -> Iterator[dict[str, Any]]:
     """Every record, chain by chain in seq order (streamed)."""
-    result = conn.execution_options(stream_results=True, yield_per=2000).execute(
-        select(audit_records).order_by(audit_records.c.chain, audit_records.c.seq)
+    # options on the statement, not the connection: they would outlive it on the request's one
+    result = conn.execute(
+        select(audit_records)
+        .order_by(audit_records.c.chain, audit_records.c.seq)
+        .execution_options(stream_results=True, yield_per=2000)
     )
     for row in result:
         yield _plain(row)
