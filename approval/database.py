@@ -135,6 +135,10 @@ applications = Table(
     Column("hall_code", String(32), nullable=True),
     Column("due_date", Date, nullable=True),
     Column("bundle_id", String(32), nullable=True),
+    # how many of its audit chain's first records are its opening timeline events, stored only
+    # there; NULL on rows stored before, whose events are all rows of application_events, and
+    # whose answer kept its timeline in ``response`` (migration a1c3e5tmln01)
+    Column("opening_records", Integer, nullable=True),
     # computed by the database for the statistics (migration e5b7d9stat01): the decision first
     # answered, microseconds from receipt to decision once completed (办结), decided by the due date
     Column("first_decision", String(32), Computed(FIRST_DECISION)),

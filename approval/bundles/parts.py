@@ -76,6 +76,8 @@ def follow_registration(
     staff review) moves its bundle's parts on, in the same transaction."""
 
     def on_decided(conn: Connection, event: Decided) -> None:
+        if event.previous is None:
+            return  # decided on receipt: its bundle, stored after it, is planned from the answer
         row = repository.find_by_registration(conn, event.application_id)
         if row is None:
             return

@@ -17,16 +17,15 @@ from approval.database import (
 
 def find_by_idempotency_key(
     conn: Connection, key_id: str, idempotency_key: str
-) -> Row[Any, Any, Any] | None:
+) -> Row[Any, Any, Any, Any] | None:
     return conn.execute(
-        select(applications.c.id, applications.c.request_hash, applications.c.response).where(
-            applications.c.key_id == key_id, applications.c.idempotency_key == idempotency_key
-        )
+        select(
+            applications.c.id,
+            applications.c.request_hash,
+            applications.c.response,
+            applications.c.opening_records,
+        ).where(applications.c.key_id == key_id, applications.c.idempotency_key == idempotency_key)
     ).first()
-
-
-def insert_application(conn: Connection, **values: Any) -> None:
-    row_writer(applications, conn.dialect).insert(conn, [values])
 
 
 def insert_registry_answers(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
@@ -71,13 +70,3 @@ def list_applications(
         query = query.where(applications.c.created_at < before)
     order = (applications.c.created_at.desc(), applications.c.id.desc())
     return list(conn.execute(query.order_by(*order).limit(limit)))
-
-
-def list_events(conn: Connection, application_id: str) -> list[Row[Any]]:
-    return list(
-        conn.execute(
-            select(application_events.c.at, application_events.c.kind, application_events.c.detail)
-            .where(application_events.c.application_id == application_id)
-            .order_by(application_events.c.id)
-        )
-    )
