@@ -40,6 +40,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
 
+from approval.kernel.status import ApplicationStatus, Outcome
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -69,9 +71,10 @@ def _per_database(element: PerDatabase, compiler: SQLCompiler, **_kw: Any) -> st
 
 # 办结 (approval.intake.service.is_completed), as SQL; the statistics read these columns, which
 # the database keeps current on every write (migration e5b7d9stat01)
+_S = ApplicationStatus
 _COMPLETED = (
-    "status IN ('issued', 'decided', 'revoked') AND coalesce(outcome, '') <> 'manual_review'"
-    " AND decided_at IS NOT NULL"
+    f"status IN ('{_S.ISSUED}', '{_S.DECIDED}', '{_S.REVOKED}')"
+    f" AND coalesce(outcome, '') <> '{Outcome.MANUAL_REVIEW}' AND decided_at IS NOT NULL"
 )
 FIRST_DECISION = PerDatabase(
     sqlite="json_extract(response, '$.decision')", postgresql="response ->> 'decision'"

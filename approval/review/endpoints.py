@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from approval.access.endpoints import ContextDep, allow
 from approval.access.service import Principal, Role
+from approval.kernel.status import Outcome
 from approval.review import service
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
@@ -97,7 +98,7 @@ def decide_case(
     """Approve (the licence is issued as for an automatic approval) or reject, with reasons."""
     with context.db.reading() as conn:
         prepared = service.prepare(conn, principal, application_id)
-    approve = body.decision == "approve"
+    approve = body.decision == Outcome.APPROVE.value
     now = context.clock.now()
     signed = None
     if approve:
