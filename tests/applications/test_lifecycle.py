@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from hypothesis import given
@@ -28,8 +28,10 @@ from approval.applications.lifecycle import (
 )
 from approval.audit import service as audit
 from approval.database import Database, api_keys, application_events, applications
+from approval.engine.ruleset import Ruleset
 from approval.kernel.status import ApplicationStatus as S
 from approval.migrate import upgrade_to_head
+from approval.rules.shadow import Observed, ShadowQueue
 
 NOW = dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC)
 ACTOR = Actor("k1", "staff")
@@ -231,3 +233,35 @@ def test_a_submission_opens_in_its_determined_status_its_events_stored_once(db: 
 def test_a_submission_cannot_open_revoked(db: Database) -> None:
     with db.transaction() as conn, pytest.raises(IllegalApplicationTransition):
         Lifecycle().open(conn, _opening_row(S.REVOKED, "approve"), events=[], actor=ACTOR, now=NOW)
+
+
+def test_shadow_mode_follows_the_rules_decisions_later_too_but_not_staff_ones(
+    db: Database,
+) -> None:
+    shadow = ShadowQueue(candidate=cast(Ruleset, object()))
+    lifecycle = Lifecycle()
+    lifecycle.subscribe(Decided, shadow.on_decided)
+    parked = _new_application(db, S.PENDING_VERIFICATION, None)
+    waiting = _new_application(db, S.DECIDED, "manual_review")
+    with db.transaction() as conn:
+        lifecycle.transition(
+            conn,
+            parked,
+            S.DECIDED,
+            expected_from=S.PENDING_VERIFICATION,
+            columns={"outcome": "reject", "ruleset_version": "v2", "facts": {"a": 1}},
+            events=[{"at": NOW, "kind": "decided", "detail": {"rules": ["R03"]}}],
+            actor=Actor("verification-worker", "system"),
+            now=NOW,
+        )
+        lifecycle.transition(
+            conn,
+            waiting,
+            S.DECIDED,
+            expected_from=S.DECIDED,
+            columns={"outcome": "reject"},
+            events=[{"at": NOW, "kind": "reviewed", "detail": {}}],
+            actor=ACTOR,
+            now=NOW,
+        )
+    assert shadow.drain() == [Observed(parked, {"a": 1}, "v2", "reject", ("R03",))]
