@@ -21,6 +21,7 @@ from approval.objections.bans import with_local_bans
 from approval.rules.shadow import ShadowQueue
 from approval.settings import Settings
 from approval.signing import LicenceSigner
+from approval.supervision.follow import follow_licences
 from approval.verification.connections import build_registries
 
 
@@ -68,6 +69,9 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
     calendar = WorkingCalendar.load(settings.rules_dir / "calendar" / "holidays.yaml")
     lifecycle = Lifecycle()
     lifecycle.subscribe(Decided, follow_registration(catalog, calendar))
+    follow_licences(lifecycle)
+    shadow = ShadowQueue()
+    lifecycle.subscribe(Decided, shadow.on_decided)
     # the Miaopi-side false-registration bans (revocations) join the market answer (R10)
     registries = with_local_bans(registries, db)
     return AppContext(
@@ -87,4 +91,5 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
         catalog=catalog,
         calendar=calendar,
         lifecycle=lifecycle,
+        shadow=shadow,
     )

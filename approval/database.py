@@ -40,6 +40,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
 
+from approval.kernel.status import ApplicationStatus, Outcome
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -69,9 +71,10 @@ def _per_database(element: PerDatabase, compiler: SQLCompiler, **_kw: Any) -> st
 
 # 办结 (approval.kernel.status.is_completed), as SQL; the statistics read these columns, which
 # the database keeps current on every write (migration e5b7d9stat01)
+_S = ApplicationStatus
 _COMPLETED = (
-    "status IN ('issued', 'decided', 'revoked') AND coalesce(outcome, '') <> 'manual_review'"
-    " AND decided_at IS NOT NULL"
+    f"status IN ('{_S.ISSUED}', '{_S.DECIDED}', '{_S.REVOKED}')"
+    f" AND coalesce(outcome, '') <> '{Outcome.MANUAL_REVIEW}' AND decided_at IS NOT NULL"
 )
 FIRST_DECISION = PerDatabase(
     sqlite="json_extract(response, '$.decision')", postgresql="response ->> 'decision'"
@@ -135,6 +138,10 @@ applications = Table(
     Column("hall_code", String(32), nullable=True),
     Column("due_date", Date, nullable=True),
     Column("bundle_id", String(32), nullable=True),
+    # how many of its audit chain's first records are its opening timeline events, stored only
+    # there; NULL on rows stored before, whose events are all rows of application_events, and
+    # whose answer kept its timeline in ``response`` (migration a1c3e5tmln01)
+    Column("opening_records", Integer, nullable=True),
     # computed by the database for the statistics (migration e5b7d9stat01): the decision first
     # answered, microseconds from receipt to decision once completed (办结), decided by the due date
     Column("first_decision", String(32), Computed(FIRST_DECISION)),

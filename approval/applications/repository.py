@@ -31,6 +31,29 @@ def compare_and_set(
     return result.rowcount == 1
 
 
+def insert_application(conn: Connection, row: dict[str, Any]) -> None:
+    row_writer(applications, conn.dialect).insert(conn, [row])
+
+
+def opening_records(conn: Connection, application_id: str) -> int | None:
+    found: int | None = conn.execute(
+        select(applications.c.opening_records).where(applications.c.id == application_id)
+    ).scalar()
+    return found
+
+
+def events(conn: Connection, application_id: str) -> list[dict[str, Any]]:
+    """The rows of ``application_events``, in the order they were written."""
+    return [
+        dict(r._mapping)
+        for r in conn.execute(
+            select(application_events.c.at, application_events.c.kind, application_events.c.detail)
+            .where(application_events.c.application_id == application_id)
+            .order_by(application_events.c.id)
+        )
+    ]
+
+
 def status_of(conn: Connection, application_id: str) -> tuple[str, str | None] | None:
     row = conn.execute(
         select(applications.c.status, applications.c.outcome).where(

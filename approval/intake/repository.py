@@ -16,16 +16,15 @@ from approval.database import (
 
 def find_by_idempotency_key(
     conn: Connection, key_id: str, idempotency_key: str
-) -> Row[Any, Any, Any] | None:
+) -> Row[Any, Any, Any, Any] | None:
     return conn.execute(
-        select(applications.c.id, applications.c.request_hash, applications.c.response).where(
-            applications.c.key_id == key_id, applications.c.idempotency_key == idempotency_key
-        )
+        select(
+            applications.c.id,
+            applications.c.request_hash,
+            applications.c.response,
+            applications.c.opening_records,
+        ).where(applications.c.key_id == key_id, applications.c.idempotency_key == idempotency_key)
     ).first()
-
-
-def insert_application(conn: Connection, **values: Any) -> None:
-    row_writer(applications, conn.dialect).insert(conn, [values])
 
 
 def insert_registry_answers(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from approval.applications import repository as applications_repository
-from approval.audit.service import store_new_chain, submission_rows
+from approval.applications.lifecycle import Actor, opening_events, timeline
 from approval.calendar import WorkingCalendar
 from approval.catalog.delivery import channel_of, check_delivery, find_hall
 from approval.catalog.items import REGISTRATION, CatalogItem
@@ -40,9 +40,10 @@ from approval.kernel.identity import (
     mask_id_number,
 )
 from approval.kernel.principal import APPLICANT_ROLES, Principal, Role
+from approval.kernel.status import ApplicationStatus, Outcome
 from approval.licences import repository as licence_repository
 from approval.licences.document import SignedLicence
-from approval.licences.service import IssueRoute, issue_licence, record_issued
+from approval.licences.service import IssueRoute, issue_licence, issue_notice, record_issued
 from approval.problems import validation_errors
 from approval.verification.service import park, store_exchanges
 from connectors.exchanges import recording
@@ -86,20 +87,25 @@ def render(
         }
         if credit_code
         else None,
-        "timeline": [
-            {"at": _json_ready(e["at"]), "kind": e["kind"], "detail": e["detail"]} for e in events
-        ],
+        "timeline": _timeline(events),
     }
 
 
-def _replay_or_conflict(row: Any, request_hash: str) -> dict[str, Any]:
+def _replay_or_conflict(conn: Connection, row: Any, request_hash: str) -> dict[str, Any]:
+    """The first answer again: stored without its timeline, which is the opening events."""
     if row.request_hash != request_hash:
         raise IdempotencyKeyReused(
             "该 Idempotency-Key 已用于另一份不同内容的申请；"
             "如需提交新申请，请使用新的 Idempotency-Key"
         )
     response: dict[str, Any] = row.response
-    return response
+    if "timeline" in response:  # stored before the timeline was stored once
+        return response
+    return {**response, "timeline": _timeline(opening_events(conn, row.id, row.opening_records))}
+
+
+def _timeline(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"at": _json_ready(e["at"]), "kind": e["kind"], "detail": e["detail"]} for e in events]
 
 
 def _parse(
@@ -142,8 +148,8 @@ async def query_registries(
 class Determination:
     """What the registries' answers lead to: parked, decided, or decided and issued."""
 
-    status: str  # pending_verification | decided | issued
-    outcome: str | None
+    status: ApplicationStatus  # pending_verification | decided | issued
+    outcome: Outcome | None
     reasons: list[dict[str, str]]
     conditions: list[str]
     ruleset_version: str | None
@@ -153,13 +159,13 @@ class Determination:
     decided_at: dt.datetime
 
     def columns(self) -> dict[str, Any]:
-        """The application's columns this sets."""
+        """The application's columns this sets (plain text: drivers may store an enum's name)."""
         return {
-            "status": self.status,
+            "status": self.status.value,
             "facts": self.facts,
             "conditions": self.conditions,
             "ruleset_version": self.ruleset_version,
-            "outcome": self.outcome,
+            "outcome": self.outcome.value if self.outcome else None,
             "reasons": self.reasons,
             "decided_at": self.decided_at if self.outcome else None,
         }
@@ -200,7 +206,7 @@ def determine(
             }
         )
         return Determination(
-            "pending_verification",
+            ApplicationStatus.PENDING_VERIFICATION,
             None,
             [UNAVAILABLE_REASON],
             [],
@@ -211,7 +217,7 @@ def determine(
             decided_at,
         )
     decision = decide(ruleset, facts)
-    status = "issued" if decision.approved else "decided"
+    status = ApplicationStatus.ISSUED if decision.approved else ApplicationStatus.DECIDED
     conditions = (
         licence_conditions(
             app,
@@ -233,7 +239,7 @@ def determine(
         }
     )
     signed = None
-    if status == "issued":
+    if status == ApplicationStatus.ISSUED:
         signed = issue_licence(
             serial=ctx.serials.take(authority_code),
             app=app,
@@ -251,7 +257,7 @@ def determine(
         )
     return Determination(
         status,
-        decision.verdict.value,
+        Outcome(decision.verdict.value),
         decision.reasons(),
         conditions,
         decision.ruleset_version,
@@ -289,8 +295,7 @@ async def submit(
         await asyncio.to_thread(ctx.serials.ensure_block, authority_code)
     decided_at = ctx.clock.now()
     determined = determine(ctx, app, id_check, answers, decided_at, rules_in_force)
-    ctx.shadow.observe(application_id, determined)
-    facts, status, signed = determined.facts, determined.status, determined.signed
+    status, signed = determined.status, determined.signed
     events: list[dict[str, Any]] = [
         {
             "at": now,
@@ -310,7 +315,6 @@ async def submit(
         "key_id": principal.key_id,
         "idempotency_key": idempotency_key,
         "request_hash": request_hash,
-        "status": status,
         "operator_id_number": id_check.number,
         "authority_code": authority_code,
         "payload": app.model_dump(mode="json"),
@@ -318,23 +322,33 @@ async def submit(
     }
     credit_code = signed.document.credit_code if signed else None
     response = render(row, events, credit_code, principal, ctx.settings.base_url)
-    audit_rows = submission_rows(
-        application_id, principal.key_id, principal.role.value, events, facts
-    )
+    # the timeline is stored once, as the audit records of these events
+    row["response"] = {k: v for k, v in response.items() if k != "timeline"}
 
     def write() -> None:
         with ctx.db.transaction() as conn:
-            _store(conn, row, response, events, answers, decided_at)
-            store_new_chain(conn, audit_rows)
+            ctx.lifecycle.open(
+                conn,
+                row,
+                events=events,
+                actor=Actor(principal.key_id, principal.role.value),
+                now=decided_at,
+                credit_code=credit_code,
+                notice=issue_notice(app, IssueRoute.AUTOMATIC) if signed else None,
+            )
+            repository.insert_registry_answers(
+                conn, answer_rows(application_id, answers, decided_at)
+            )
             store_exchanges(conn, exchanges, application_id, id_check.number, decided_at)
-            if status == "pending_verification":
+            if status == ApplicationStatus.PENDING_VERIFICATION:
                 park(conn, ctx.settings, application_id, decided_at)
             if signed:
-                record_issued(conn, application_id, signed, app, IssueRoute.AUTOMATIC, decided_at)
+                record_issued(conn, application_id, signed, IssueRoute.AUTOMATIC, decided_at)
 
-    def first_stored(key: str) -> Any:
+    def first_stored(key: str) -> dict[str, Any] | None:
         with ctx.db.reading() as conn:
-            return repository.find_by_idempotency_key(conn, principal.key_id, key)
+            seen = repository.find_by_idempotency_key(conn, principal.key_id, key)
+            return _replay_or_conflict(conn, seen, request_hash) if seen is not None else None
 
     # the database is written on a worker thread: a busy SQLite writer never stalls the loop
     try:
@@ -343,10 +357,10 @@ async def submit(
         if idempotency_key is None:
             raise
         # a retry, or the same key racing us from another request: the first one stored wins
-        seen = await asyncio.to_thread(first_stored, idempotency_key)
-        if seen is None:
+        replayed = await asyncio.to_thread(first_stored, idempotency_key)
+        if replayed is None:
             raise
-        return 201, _replay_or_conflict(seen, request_hash)
+        return 201, replayed
     return 201, response
 
 
@@ -354,24 +368,12 @@ def due_date(
     calendar: WorkingCalendar, item: CatalogItem, received: dt.date, determined: Determination
 ) -> dt.date:
     """The promised limit for a decision made at once; the legal one for a case that waits."""
-    waits = determined.status == "pending_verification" or determined.outcome == "manual_review"
+    waits = (
+        determined.status == ApplicationStatus.PENDING_VERIFICATION
+        or determined.outcome == Outcome.MANUAL_REVIEW
+    )
     return calendar.add_working_days(
         received, item.legal_limit_days if waits else item.promised_limit_days
-    )
-
-
-def _store(
-    conn: Connection,
-    row: dict[str, Any],
-    response: dict[str, Any],
-    events: list[dict[str, Any]],
-    answers: RegistryAnswers,
-    now: dt.datetime,
-) -> None:
-    repository.insert_application(conn, **row, response=response)
-    repository.insert_registry_answers(conn, answer_rows(row["id"], answers, now))
-    applications_repository.insert_events(
-        conn, [{"application_id": row["id"], **e} for e in events]
     )
 
 
@@ -400,7 +402,7 @@ def read_application(
     # an application the caller may not read is reported as missing, not as forbidden
     if row is None or not principal.may_read(row.key_id, row.operator_id_number):
         raise ApplicationNotFound()
-    events = [e._mapping for e in applications_repository.list_events(conn, application_id)]
+    events = timeline(conn, application_id)
     licence = licence_repository.find_licence_for_application(conn, application_id)
     return render(
         row._mapping, events, licence.credit_code if licence else None, principal, base_url

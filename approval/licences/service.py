@@ -17,7 +17,6 @@ from approval.licences import repository
 from approval.licences.credit_code import credit_code_for
 from approval.licences.document import LicenceDocument, ScopeItem, SignedLicence, sign_licence
 from approval.signing import LicenceSigner
-from approval.supervision import repository as supervision_repository
 
 
 def _scope_lines(app: ApplicationCreate, catalog: ScopeCatalog) -> tuple[ScopeItem, ...]:
@@ -74,11 +73,10 @@ def record_issued(
     conn: Connection,
     application_id: str,
     signed: SignedLicence,
-    app: ApplicationCreate,
     route: IssueRoute,
     now: dt.datetime,
 ) -> None:
-    """The licence and its outbox event, the same for every route, in the caller's transaction."""
+    """The licence, the same for every route, in the caller's transaction."""
     document = signed.document
     repository.insert_licence(
         conn,
@@ -92,18 +90,12 @@ def record_issued(
         route=route.value,
         now=now,
     )
-    supervision_repository.insert_outbox(
-        conn,
-        "licence_issued",
-        application_id,
-        {
-            "credit_code": document.credit_code,
-            "scope": list(app.scope),
-            "authority": app.premises.district_code,
-            "route": route.value,
-        },
-        now,
-    )
+
+
+def issue_notice(app: ApplicationCreate, route: IssueRoute) -> dict[str, Any]:
+    """What the supervising departments are told of an issue beside its credit code, the same
+    for every route (the supervision outbox follows ``LicenceIssued``)."""
+    return {"scope": list(app.scope), "authority": app.premises.district_code, "route": route.value}
 
 
 def load_licence(conn: Connection, credit_code: str) -> tuple[SignedLicence, str, str]:

@@ -26,7 +26,7 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
 from approval.applications import repository as applications_repository
-from approval.applications.lifecycle import Actor, Lifecycle
+from approval.applications.lifecycle import Actor, ItemsRevoked, LicenceRevoked, Lifecycle
 from approval.audit import repository as audit_repository
 from approval.audit.chain import Entry
 from approval.audit.service import append
@@ -411,30 +411,22 @@ def decide(
         responsible_id_number=responsible_id_number,
         previous_licence_status=licence.status,
     )
-    event = {
-        "at": now,
-        "kind": event_kind,
-        "detail": {"objection_id": row.id, "reason": reason, **_jsonable(detail)},
-    }
+    notice = {"objection_id": row.id, "reason": reason, **_jsonable(detail)}
+    event = {"at": now, "kind": event_kind, "detail": notice}
     if decision == "revoke" and revokes_now:
         _move_licence(conn, lifecycle, principal, row, ApplicationStatus.REVOKED, event, now)
     else:
         applications_repository.insert_events(
             conn, [{"application_id": row.application_id, **event}]
         )
-    if decision != "not_revoke":
-        supervision_repository.insert_outbox(
-            conn,
-            event_kind,
-            row.application_id,
-            {
-                "credit_code": row.credit_code,
-                "objection_id": row.id,
-                "reason": reason,
-                **_jsonable(detail),
-            },
-            now,
-        )
+        # the departments hear of every revocation decision, also of one whose licence another
+        # objection's revocation had already revoked
+        if decision == "revoke":
+            lifecycle.publish(
+                conn, LicenceRevoked(row.application_id, row.credit_code, now, notice)
+            )
+        elif decision == "revoke_false_items":
+            lifecycle.publish(conn, ItemsRevoked(row.application_id, row.credit_code, now, notice))
     row = _load(conn, objection_id)
     _advance(conn, principal, row, now, "closed", None, reason, "objection_decided", **detail)
     return read(conn, principal, objection_id, today)
@@ -468,14 +460,8 @@ def annul(
             conn, [{"application_id": row.application_id, **event}]
         )
     else:
-        _move_licence(conn, lifecycle, principal, row, ApplicationStatus.ISSUED, event, now)
-        supervision_repository.insert_outbox(
-            conn,
-            "licence_restored",
-            row.application_id,
-            {"credit_code": row.credit_code, "objection_id": row.id, "reason": reason},
-            now,
-        )
+        notice = {"objection_id": row.id, "reason": reason}
+        _move_licence(conn, lifecycle, principal, row, ApplicationStatus.ISSUED, event, now, notice)
     row = _load(conn, objection_id)
     _advance(
         conn,
@@ -499,8 +485,10 @@ def _move_licence(
     to: ApplicationStatus,
     event: dict[str, Any],
     now: dt.datetime,
+    notice: dict[str, Any] | None = None,
 ) -> None:
-    """Revoke (to REVOKED) or restore (to ISSUED) the objection's licence and registration."""
+    """Revoke (to REVOKED) or restore (to ISSUED) the objection's licence and registration;
+    the departments are told what the event says unless ``notice`` says otherwise."""
     revoking = to == ApplicationStatus.REVOKED
     repository.set_licence_status(conn, row.credit_code, "revoked" if revoking else "current")
     lifecycle.transition(
@@ -513,6 +501,7 @@ def _move_licence(
         actor=Actor(principal.key_id, principal.role.value),
         now=now,
         credit_code=row.credit_code,
+        notice=event["detail"] if notice is None else notice,
     )
 
 

@@ -19,6 +19,7 @@ from approval.endpoints import (
     provided,
 )
 from approval.kernel.principal import Principal, Role
+from approval.kernel.status import Outcome
 from approval.licences.serials import CreditSerials
 from approval.review import service
 
@@ -119,7 +120,7 @@ def decide_case(
 ) -> dict[str, Any]:
     """Approve (the licence is issued as for an automatic approval) or reject, with reasons."""
     prepared = service.prepare(conn, principal, application_id)
-    approve = body.decision == "approve"
+    approve = body.decision == Outcome.APPROVE.value
     now = clock.now()
     signed = None
     if approve:

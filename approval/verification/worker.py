@@ -25,8 +25,8 @@ from approval.context import AppContext
 from approval.intake.service import answer_rows, determine, query_registries
 from approval.kernel.application import ApplicationCreate
 from approval.kernel.identity import IdNumberInvalid, check_id_number
-from approval.kernel.status import ApplicationStatus
-from approval.licences.service import IssueRoute, record_issued
+from approval.kernel.status import ApplicationStatus, Outcome
+from approval.licences.service import IssueRoute, issue_notice, record_issued
 from approval.verification import repository
 from approval.verification.connections import close_registries
 from approval.verification.service import backoff_seconds, store_exchanges
@@ -39,7 +39,7 @@ BATCH = 20
 TIMEOUT_REASON = {
     "rule_id": "R46-VERIFICATION-TIMEOUT",
     "code": "REGISTRY_VERIFICATION_TIMEOUT",
-    "outcome": "manual_review",
+    "outcome": Outcome.MANUAL_REVIEW.value,
     "text": "有关登记系统长时间未能答复，无法自动核验，申请已转人工审核；"
     "工作人员将尽快办理，无需重复提交。",
     "basis": "《市场主体登记管理条例》第十九条",
@@ -87,7 +87,7 @@ async def run_once(ctx: AppContext, now: dt.datetime | None = None, limit: int =
 
 async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> None:
     application_id = row.application_id
-    if row.status != "pending_verification":  # concluded some other way meanwhile
+    if row.status != ApplicationStatus.PENDING_VERIFICATION:  # concluded some other way meanwhile
         await asyncio.to_thread(_finish, ctx, application_id, token)
         return
     give_up_at = _aware(row.give_up_at, now)
@@ -131,7 +131,8 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
             signed = determined.signed
             credit_code = signed.document.credit_code if signed is not None else None
             columns = determined.columns()
-            _conclude(ctx, conn, row, token, columns, determined.events, now, credit_code)
+            notice = issue_notice(app, IssueRoute.AUTOMATIC) if signed is not None else None
+            _conclude(ctx, conn, row, token, columns, determined.events, now, credit_code, notice)
             repository.replace_registry_answers(
                 conn,
                 application_id,
@@ -139,7 +140,7 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
             )
             store_exchanges(conn, exchanges, application_id, row.operator_id_number, now)
             if signed is not None:
-                record_issued(conn, application_id, signed, app, IssueRoute.AUTOMATIC, now)
+                record_issued(conn, application_id, signed, IssueRoute.AUTOMATIC, now)
 
     await asyncio.to_thread(conclude)
 
@@ -158,6 +159,7 @@ def _conclude(
     events: list[dict[str, Any]],
     now: dt.datetime,
     credit_code: str | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> None:
     """Take the application off the queue and record its outcome, or raise if it is not ours."""
     if not repository.finish(conn, row.application_id, token):
@@ -174,6 +176,7 @@ def _conclude(
             now=now,
             credit_code=credit_code,
             facts=columns.get("facts"),
+            notice=notice,
         )
     except ApplicationStateChanged:
         raise _LostClaim() from None
@@ -183,8 +186,8 @@ def _to_manual_review(
     ctx: AppContext, row: Any, token: str, now: dt.datetime, attempts: int, why: str
 ) -> None:
     columns = {
-        "status": "decided",
-        "outcome": "manual_review",
+        "status": ApplicationStatus.DECIDED.value,
+        "outcome": Outcome.MANUAL_REVIEW.value,
         "reasons": [TIMEOUT_REASON],
         "conditions": [],
         "decided_at": now,
