@@ -8,9 +8,8 @@ from approval.access.endpoints import allow
 from approval.bundles import service
 from approval.bundles.schemas import BundleCreate
 from approval.catalog.endpoints import CatalogDep
-from approval.context import AppContext
 from approval.endpoints import ConnDep, SettingsDep
-from approval.intake.endpoints import submission_context
+from approval.intake.endpoints import IntakeDep
 from approval.kernel.principal import Principal, Role
 
 router = APIRouter(prefix="/v1/bundles", tags=["bundles"])
@@ -31,13 +30,13 @@ APPLICANTS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
 async def submit_bundle(
     bundle_code: str,
     request: Request,
-    context: Annotated[AppContext, Depends(submission_context)],
+    intake: IntakeDep,
     principal: Annotated[Principal, Depends(allow(*APPLICANTS))],
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> dict[str, Any]:
     """One form, one submission: the registration is decided now, the other parts follow."""
     return await service.submit_bundle(
-        context, principal, bundle_code, await request.body(), idempotency_key
+        intake, principal, bundle_code, await request.body(), idempotency_key
     )
 
 

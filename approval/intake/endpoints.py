@@ -10,8 +10,7 @@ from fastapi.responses import Response
 from approval.access.endpoints import allow
 from approval.applications import repository as applications_repository
 from approval.audit.service import export_chain
-from approval.context import AppContext
-from approval.endpoints import ConnDep, SettingsDep, SignerDep
+from approval.endpoints import ConnDep, SettingsDep, SignerDep, provided
 from approval.errors import ApplicationNotFound
 from approval.intake import service
 from approval.intake.schemas import ApplicationRead
@@ -23,10 +22,7 @@ def _json(body: Any, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status_code=status, media_type="application/json")
 
 
-def submission_context(request: Request) -> AppContext:
-    """The adapters submission needs, for the submit endpoints (until it takes them one by one)."""
-    context: AppContext = request.app.state.context
-    return context
+IntakeDep = Annotated[service.Intake, provided("intake", service.Intake)]
 
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
@@ -48,12 +44,12 @@ READERS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
 )
 async def submit_application(
     request: Request,
-    context: Annotated[AppContext, Depends(submission_context)],
+    intake: IntakeDep,
     principal: Annotated[Principal, Depends(allow(*SUBMITTERS))],
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> Any:
     """Submit a registration; the decision (and licence) comes back in the same response."""
-    status, body = await service.submit(context, principal, await request.body(), idempotency_key)
+    status, body = await service.submit(intake, principal, await request.body(), idempotency_key)
     return _json(body, status)
 
 

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,15 +15,20 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
 from approval.applications import repository as applications_repository
-from approval.applications.lifecycle import Actor, opening_events, timeline
+from approval.applications.lifecycle import Actor, Lifecycle, opening_events, timeline
 from approval.calendar import WorkingCalendar
 from approval.catalog.delivery import channel_of, check_delivery, find_hall
-from approval.catalog.items import REGISTRATION, CatalogItem
-from approval.context import AppContext
-from approval.decisions.facts import ReferenceData, build_facts, licence_conditions
-from approval.decisions.registries import RegistryAnswers, ask_registries
-from approval.decisions.service import UNAVAILABLE_REASON, Verdict, decide
-from approval.engine.ruleset import Ruleset
+from approval.catalog.items import REGISTRATION, Catalog, CatalogItem
+from approval.clock import Clock
+from approval.database import Database
+from approval.decisions.determination import (
+    Determination,
+    RulesInForce,
+    answer_rows,
+    determine,
+    query_registries,
+)
+from approval.decisions.registries import Registries
 from approval.errors import (
     ApplicationNotFound,
     Forbidden,
@@ -42,9 +47,9 @@ from approval.kernel.identity import (
 from approval.kernel.principal import APPLICANT_ROLES, Principal, Role
 from approval.kernel.status import ApplicationStatus, Outcome
 from approval.licences import repository as licence_repository
-from approval.licences.document import SignedLicence
-from approval.licences.service import IssueRoute, issue_licence, issue_notice, record_issued
+from approval.licences.service import IssueRoute, LicenceIssuer, issue_notice, record_issued
 from approval.problems import validation_errors
+from approval.settings import Settings
 from approval.verification.service import park, store_exchanges
 from connectors.exchanges import recording
 
@@ -127,174 +132,56 @@ def _parse(
     return app, id_check
 
 
-async def query_registries(
-    ctx: AppContext, application_id: str, app: ApplicationCreate, id_check: IdNumberCheck
-) -> RegistryAnswers:
-    """Ask the three registries about this application, under the one deadline."""
-    return await ask_registries(
-        ctx.registries,
-        case_id=application_id,
-        operator_id_number=id_check.number,
-        authority_code=app.premises.district_code,
-        proposed_name=app.name,
-        property_certificate=app.premises.property_certificate_number
-        if app.premises.kind == "physical"
-        else None,
-        deadline_seconds=ctx.settings.registry_deadline_ms / 1000,
-    )
-
-
 @dataclass(frozen=True, slots=True)
-class Determination:
-    """What the registries' answers lead to: parked, decided, or decided and issued."""
+class Intake:
+    """What receiving an application consults, wired once at the composition root."""
 
-    status: ApplicationStatus  # pending_verification | decided | issued
-    outcome: Outcome | None
-    reasons: list[dict[str, str]]
-    conditions: list[str]
-    ruleset_version: str | None
-    facts: dict[str, Any]
-    events: list[dict[str, Any]]
-    signed: SignedLicence | None
-    decided_at: dt.datetime
-
-    def columns(self) -> dict[str, Any]:
-        """The application's columns this sets (plain text: drivers may store an enum's name)."""
-        return {
-            "status": self.status.value,
-            "facts": self.facts,
-            "conditions": self.conditions,
-            "ruleset_version": self.ruleset_version,
-            "outcome": self.outcome.value if self.outcome else None,
-            "reasons": self.reasons,
-            "decided_at": self.decided_at if self.outcome else None,
-        }
-
-
-def determine(
-    ctx: AppContext,
-    app: ApplicationCreate,
-    id_check: IdNumberCheck,
-    answers: RegistryAnswers,
-    decided_at: dt.datetime,
-    rules: tuple[Ruleset, ReferenceData] | None = None,
-) -> Determination:
-    """Facts, decision and licence from the answers: the same at submission and on re-check.
-
-    A registry that did not answer parks the application; nothing is decided on missing facts.
-    ``rules`` is the ruleset in force when the application arrived (default: the active one).
-    """
-    ruleset, reference = rules or (ctx.ruleset, ctx.reference)
-    authority_code = app.premises.district_code
-    facts = build_facts(app, id_check, answers, reference, decided_at.date())
-    events: list[dict[str, Any]] = [
-        {
-            "at": decided_at,
-            "kind": "registries_queried",
-            "detail": {
-                a.registry.value: {"available": a.available, "latency_ms": a.latency_ms}
-                for a in answers.answers
-            },
-        },
-    ]
-    if answers.unavailable:
-        events.append(
-            {
-                "at": decided_at,
-                "kind": "pending_verification",
-                "detail": {"unavailable": [r.value for r in answers.unavailable]},
-            }
-        )
-        return Determination(
-            ApplicationStatus.PENDING_VERIFICATION,
-            None,
-            [UNAVAILABLE_REASON],
-            [],
-            None,
-            facts,
-            events,
-            None,
-            decided_at,
-        )
-    decision = decide(ruleset, facts)
-    status = ApplicationStatus.ISSUED if decision.approved else ApplicationStatus.DECIDED
-    conditions = (
-        licence_conditions(
-            app,
-            reference.scope,
-            residential=facts["registries.realestate.registered_use"] == "住宅",
-        )
-        if decision.verdict == Verdict.APPROVE_WITH_CONDITIONS
-        else []
-    )
-    events.append(
-        {
-            "at": decided_at,
-            "kind": "decided",
-            "detail": {
-                "decision": decision.verdict.value,
-                "rules": [r.id for r in decision.fired],
-                "ruleset_version": decision.ruleset_version,
-            },
-        }
-    )
-    signed = None
-    if status == ApplicationStatus.ISSUED:
-        signed = issue_licence(
-            serial=ctx.serials.take(authority_code),
-            app=app,
-            authority_code=authority_code,
-            catalog=reference.scope,
-            signer=ctx.signer,
-            now=decided_at,
-        )
-        events.append(
-            {
-                "at": decided_at,
-                "kind": "licence_issued",
-                "detail": {"credit_code": signed.document.credit_code},
-            }
-        )
-    return Determination(
-        status,
-        Outcome(decision.verdict.value),
-        decision.reasons(),
-        conditions,
-        decision.ruleset_version,
-        facts,
-        events,
-        signed,
-        decided_at,
-    )
+    db: Database
+    clock: Clock
+    settings: Settings
+    registries: Registries
+    rules_in_force: Callable[[], RulesInForce]  # read once per application, when it arrives
+    issuer: LicenceIssuer
+    catalog: Catalog
+    calendar: WorkingCalendar
+    lifecycle: Lifecycle
 
 
 async def submit(
-    ctx: AppContext, principal: Principal, body: bytes, idempotency_key: str | None
+    intake: Intake, principal: Principal, body: bytes, idempotency_key: str | None
 ) -> tuple[int, dict[str, Any]]:
     """Decide an application within the request; a retry with the same key replays the answer.
 
+    The request is one unit of work, written once on a worker thread after the registries have
+    answered (no connection is held while they are asked); a request that fails writes nothing.
     The key is checked when the application is stored (a unique constraint), not before: a
     retry is rare, and a look-up on every submission would cost more than re-deciding retries.
     """
     request_hash = hashlib.sha256(body).hexdigest()
     if idempotency_key is None and principal.role in APPLICANT_ROLES:
         raise IdempotencyKeyRequired()
-    now = ctx.clock.now()
+    now = intake.clock.now()
     # a ruleset published while this application is in flight does not decide it
-    rules_in_force = (ctx.ruleset, ctx.reference)
+    rules_in_force = intake.rules_in_force()
     app, id_check = _parse(body, principal, now.date())
-    item = ctx.catalog.items[REGISTRATION]
-    hall = find_hall(ctx.catalog, principal.hall_code)
+    item = intake.catalog.items[REGISTRATION]
+    hall = find_hall(intake.catalog, principal.hall_code)
     channel = channel_of(principal.role, hall)
     check_delivery(item, channel, hall)
     application_id = uuid.uuid4().hex
     authority_code = app.premises.district_code
     with recording() as exchanges:
-        answers = await query_registries(ctx, application_id, app, id_check)
-    if not answers.unavailable and ctx.serials.needs_block(authority_code):
-        await asyncio.to_thread(ctx.serials.ensure_block, authority_code)
-    decided_at = ctx.clock.now()
-    determined = determine(ctx, app, id_check, answers, decided_at, rules_in_force)
+        answers = await query_registries(
+            intake.registries,
+            intake.settings.registry_deadline_ms / 1000,
+            application_id,
+            app,
+            id_check,
+        )
+    if not answers.unavailable and intake.issuer.serials.needs_block(authority_code):
+        await asyncio.to_thread(intake.issuer.ensure_serials, authority_code)
+    decided_at = intake.clock.now()
+    determined = determine(app, id_check, answers, decided_at, rules_in_force, intake.issuer)
     status, signed = determined.status, determined.signed
     events: list[dict[str, Any]] = [
         {
@@ -311,7 +198,7 @@ async def submit(
         "channel": channel,
         "hall_code": principal.hall_code,
         "item_code": item.code,
-        "due_date": due_date(ctx.calendar, item, now.date(), determined),
+        "due_date": due_date(intake.calendar, item, now.date(), determined),
         "key_id": principal.key_id,
         "idempotency_key": idempotency_key,
         "request_hash": request_hash,
@@ -321,13 +208,13 @@ async def submit(
         **determined.columns(),
     }
     credit_code = signed.document.credit_code if signed else None
-    response = render(row, events, credit_code, principal, ctx.settings.base_url)
+    response = render(row, events, credit_code, principal, intake.settings.base_url)
     # the timeline is stored once, as the audit records of these events
     row["response"] = {k: v for k, v in response.items() if k != "timeline"}
 
     def write() -> None:
-        with ctx.db.transaction() as conn:
-            ctx.lifecycle.open(
+        with intake.db.transaction() as conn:
+            intake.lifecycle.open(
                 conn,
                 row,
                 events=events,
@@ -341,12 +228,12 @@ async def submit(
             )
             store_exchanges(conn, exchanges, application_id, id_check.number, decided_at)
             if status == ApplicationStatus.PENDING_VERIFICATION:
-                park(conn, ctx.settings, application_id, decided_at)
+                park(conn, intake.settings, application_id, decided_at)
             if signed:
                 record_issued(conn, application_id, signed, IssueRoute.AUTOMATIC, decided_at)
 
     def first_stored(key: str) -> dict[str, Any] | None:
-        with ctx.db.reading() as conn:
+        with intake.db.reading() as conn:
             seen = repository.find_by_idempotency_key(conn, principal.key_id, key)
             return _replay_or_conflict(conn, seen, request_hash) if seen is not None else None
 
@@ -375,24 +262,6 @@ def due_date(
     return calendar.add_working_days(
         received, item.legal_limit_days if waits else item.promised_limit_days
     )
-
-
-def answer_rows(
-    application_id: str, answers: RegistryAnswers, now: dt.datetime
-) -> list[dict[str, Any]]:
-    """The registry answers as stored with an application (at submission and on re-check)."""
-    return [
-        {
-            "application_id": application_id,
-            "registry": a.registry.value,
-            "available": a.available,
-            "answer": a.stored(),
-            "detail": a.detail,
-            "latency_ms": a.latency_ms,
-            "fetched_at": now,
-        }
-        for a in answers.answers
-    ]
 
 
 def read_application(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -16,6 +17,7 @@ from approval.kernel.application import ApplicationCreate
 from approval.licences import repository
 from approval.licences.credit_code import credit_code_for
 from approval.licences.document import LicenceDocument, ScopeItem, SignedLicence, sign_licence
+from approval.licences.serials import CreditSerials
 from approval.signing import LicenceSigner
 
 
@@ -62,6 +64,33 @@ def issue_licence(
         authority_name=AUTHORITIES[authority_code],
     )
     return sign_licence(document, signer)
+
+
+@dataclass(frozen=True, slots=True)
+class LicenceIssuer:
+    """Credit-code serials and the signing key: what issuing a licence needs."""
+
+    serials: CreditSerials
+    signer: LicenceSigner
+
+    def ensure_serials(self, authority_code: str) -> None:
+        """Reserve a block of serials now if the next licence would (a database write): callers
+        on an event loop run this on a worker thread first, so that issuing stays in memory."""
+        if self.serials.needs_block(authority_code):
+            self.serials.ensure_block(authority_code)
+
+    def issue(
+        self, app: ApplicationCreate, catalog: ScopeCatalog, now: dt.datetime
+    ) -> SignedLicence:
+        authority_code = app.premises.district_code
+        return issue_licence(
+            serial=self.serials.take(authority_code),
+            app=app,
+            authority_code=authority_code,
+            catalog=catalog,
+            signer=self.signer,
+            now=now,
+        )
 
 
 class IssueRoute(StrEnum):

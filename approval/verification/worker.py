@@ -1,8 +1,8 @@
 """Pending verification that resolves itself.
 
 An application parked because a registry did not answer is re-queried with backoff and decided
-the way submission decides it (:func:`approval.intake.service.determine`) once every registry
-answers; past ``verification_limit_seconds`` it goes to manual review with a reason the
+the way submission decides it (:func:`approval.decisions.determination.determine`) once every
+registry answers; past ``verification_limit_seconds`` it goes to manual review with a reason the
 applicant sees on the timeline. The queue is a table, claimed under leases, so a restarted or
 second worker carries on where the last one stopped and no application is decided twice.
 """
@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection
 from approval.applications.errors import ApplicationStateChanged
 from approval.applications.lifecycle import Actor
 from approval.context import AppContext
-from approval.intake.service import answer_rows, determine, query_registries
+from approval.decisions.determination import answer_rows, determine, query_registries
 from approval.kernel.application import ApplicationCreate
 from approval.kernel.identity import IdNumberInvalid, check_id_number
 from approval.kernel.status import ApplicationStatus, Outcome
@@ -104,7 +104,13 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
         await asyncio.to_thread(_to_manual_review, ctx, row, token, now, attempts - 1, why)
         return
     with recording() as exchanges:
-        answers = await query_registries(ctx, application_id, app, id_check)
+        answers = await query_registries(
+            ctx.registries,
+            ctx.settings.registry_deadline_ms / 1000,
+            application_id,
+            app,
+            id_check,
+        )
     if answers.unavailable:
         error = "; ".join(
             f"{a.registry.value}: {a.detail}" for a in answers.answers if not a.available
@@ -122,9 +128,10 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
         await asyncio.to_thread(reschedule)
         return
     authority_code = app.premises.district_code
-    if ctx.serials.needs_block(authority_code):
-        await asyncio.to_thread(ctx.serials.ensure_block, authority_code)
-    determined = determine(ctx, app, id_check, answers, now)
+    issuer = ctx.intake.issuer
+    if issuer.serials.needs_block(authority_code):
+        await asyncio.to_thread(issuer.ensure_serials, authority_code)
+    determined = determine(app, id_check, answers, now, ctx.intake.rules_in_force(), issuer)
 
     def conclude() -> None:
         with ctx.db.transaction() as conn:

@@ -8,10 +8,11 @@ import json
 import shutil
 from pathlib import Path
 
-from approval.access.service import Principal, Role, create_key
+from approval.access.service import create_key
 from approval.context import build_context
 from approval.decisions.registries import Registries
 from approval.engine.ruleset import Ruleset
+from approval.kernel.principal import Principal, Role
 from approval.migrate import upgrade_to_head
 from approval.settings import PROJECT_ROOT, Settings
 from connectors.base import MarketFacts, MarketQuery
@@ -63,12 +64,12 @@ def test_the_ruleset_in_force_at_arrival_decides(tmp_path: Path) -> None:
     async def scenario() -> tuple[dict[str, object], dict[str, object]]:
         from approval.intake.service import submit
 
-        in_flight = asyncio.create_task(submit(ctx, principal, _json(body), None))
+        in_flight = asyncio.create_task(submit(ctx.intake, principal, _json(body), None))
         await market.asked.wait()
         ctx.ruleset = candidate  # published while the first application waits for a registry
         market.answer.set()
         _, first = await in_flight
-        _, second = await submit(ctx, principal, _json({**body, "employees": 5}), None)
+        _, second = await submit(ctx.intake, principal, _json({**body, "employees": 5}), None)
         return first, second
 
     first, second = asyncio.run(scenario())
