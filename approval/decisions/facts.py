@@ -16,6 +16,7 @@ from approval.decisions.registries import RegistryAnswers
 from approval.kernel.application import ApplicationCreate
 from approval.kernel.identity import IdNumberCheck, IdNumberInvalid, check_id_number
 from approval.names.analysis import NameLexicon, analyse_name
+from connectors.registries import FOOD, MARKET, REALESTATE
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +53,7 @@ def build_facts(
     tags = {tag for item in known for tag in item.tags}
     kinds = [item.kind.value for item in known]
     name = analyse_name(app.name, app.premises.district_code, reference.names)
-    market, food, estate = answers.market, answers.food, answers.realestate
+    market, food, estate = answers.facts(MARKET), answers.facts(FOOD), answers.facts(REALESTATE)
     operator = id_check.number
     estate_found = bool(estate and estate.found)
     leases = estate.leases if estate else ()
