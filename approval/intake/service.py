@@ -22,7 +22,7 @@ from approval.catalog.items import REGISTRATION, CatalogItem
 from approval.context import AppContext
 from approval.decisions.facts import ReferenceData, build_facts, licence_conditions
 from approval.decisions.registries import RegistryAnswers, ask_registries
-from approval.decisions.service import UNAVAILABLE_REASON, Verdict, decide
+from approval.decisions.service import UNAVAILABLE_REASON, decide
 from approval.engine.ruleset import Ruleset
 from approval.errors import (
     ApplicationNotFound,
@@ -218,7 +218,7 @@ def determine(
             reference.scope,
             residential=facts["registries.realestate.registered_use"] == "住宅",
         )
-        if decision.verdict == Verdict.APPROVE_WITH_CONDITIONS
+        if decision.verdict == Outcome.APPROVE_WITH_CONDITIONS
         else []
     )
     events.append(
