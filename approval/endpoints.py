@@ -20,7 +20,6 @@ from approval.applications.lifecycle import Lifecycle
 from approval.calendar import WorkingCalendar
 from approval.clock import Clock
 from approval.database import Database
-from approval.engine.ruleset import Ruleset
 from approval.settings import Settings
 from approval.signing import LicenceSigner
 
@@ -87,5 +86,4 @@ SettingsDep = Annotated[Settings, provided("settings", Settings)]
 SignerDep = Annotated[LicenceSigner, provided("signer", LicenceSigner)]
 DatabaseDep = Annotated[Database, provided("db", Database)]
 CalendarDep = Annotated[WorkingCalendar, provided("calendar", WorkingCalendar)]
-RulesetDep = Annotated[Ruleset, provided("ruleset", Ruleset)]
 LifecycleDep = Annotated[Lifecycle, provided("lifecycle", Lifecycle)]

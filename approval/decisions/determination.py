@@ -11,7 +11,7 @@ from typing import Any
 
 from approval.decisions.facts import ReferenceData, build_facts, licence_conditions
 from approval.decisions.registries import Registries, RegistryAnswers, ask_registries
-from approval.decisions.service import UNAVAILABLE_REASON, Verdict, decide
+from approval.decisions.service import UNAVAILABLE_REASON, decide
 from approval.engine.ruleset import Ruleset
 from approval.kernel.application import ApplicationCreate
 from approval.kernel.identity import IdNumberCheck
@@ -143,7 +143,7 @@ def determine(
             rules.reference.scope,
             residential=facts["registries.realestate.registered_use"] == "住宅",
         )
-        if decision.verdict == Verdict.APPROVE_WITH_CONDITIONS
+        if decision.verdict == Outcome.APPROVE_WITH_CONDITIONS
         else []
     )
     events.append(

@@ -273,7 +273,8 @@ def evidence(conn: Connection, principal: Principal, objection_id: str) -> dict[
             "id_number": app.operator_id_number,
             "face_match_score": app.payload["identity_evidence"]["face_match_score"],
             "liveness_passed": app.payload["identity_evidence"]["liveness_passed"],
-            "id_check_ok": facts.get("operator.id_check_ok"),
+            # only a number that passes the check is accepted: a stored application passed it
+            "id_check_ok": True,
             "impersonation_watch": facts.get("registries.market.impersonation_watch"),
             "contact_mobile": app.payload["contact"]["mobile"],
         },

@@ -14,10 +14,10 @@ from approval.endpoints import (
     ClockDep,
     ConnDep,
     LifecycleDep,
-    RulesetDep,
     SignerDep,
     provided,
 )
+from approval.engine.ruleset import Ruleset
 from approval.kernel.principal import Principal, Role
 from approval.kernel.status import Outcome
 from approval.licences.serials import CreditSerials
@@ -25,6 +25,8 @@ from approval.review import service
 
 SerialsDep = Annotated[CreditSerials, provided("serials", CreditSerials)]
 ReferenceDep = Annotated[ReferenceData, provided("reference", ReferenceData)]
+
+RulesetDep = Annotated[Ruleset, provided("ruleset", Ruleset)]
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
 

@@ -12,11 +12,14 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from approval.access.endpoints import allow
 from approval.database import after_commit
-from approval.endpoints import ClockDep, ConnDep, RulesetDep, SettingsDep
+from approval.endpoints import ClockDep, ConnDep, SettingsDep, provided
+from approval.engine.ruleset import Ruleset
 from approval.kernel.principal import Principal, Role
 from approval.rules import repository, service
 from approval.rules.publishing import evidence
 from approval.rules.simulation import simulate
+
+RulesetDep = Annotated[Ruleset, provided("ruleset", Ruleset)]
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 
@@ -87,7 +90,9 @@ def replay_application(
 
 @router.get("/rulesets")
 def list_rulesets(
-    conn: ConnDep, ruleset: RulesetDep, _principal: Annotated[Principal, Depends(allow(*READERS))]
+    conn: ConnDep,
+    ruleset: RulesetDep,
+    _principal: Annotated[Principal, Depends(allow(*READERS))],
 ) -> Any:
     rows = repository.list_versions(conn)
     versions = [{str(k): v for k, v in r._mapping.items()} for r in rows]
