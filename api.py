@@ -23,13 +23,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from approval.access.endpoints import router as keys_router
 from approval.access.gate import RequestGate, checks_key
-from approval.audit.endpoints import router as audit_router
 from approval.bundles.endpoints import router as bundles_router
 from approval.catalog.endpoints import router as catalog_router
 from approval.context import AppContext, build_context
 from approval.deadlines.endpoints import router as deadlines_router
+from approval.endpoints import check_adapters
 from approval.errors import ApprovalError
 from approval.feedback.endpoints import router as feedback_router
+from approval.intake.endpoints import audit_router
 from approval.intake.endpoints import router as intake_router
 from approval.licences.endpoints import router as licences_router
 from approval.objections.endpoints import router as objections_router
@@ -216,6 +217,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.context = context or build_context(settings or get_settings())
+        check_adapters(app.state.context)
         gc.collect()
         gc.freeze()  # the start-up heap never needs another full collection
         checkpoints = asyncio.create_task(_checkpoint_regularly(app.state.context))

@@ -1,14 +1,16 @@
-"""Working days: weekends and public holidays off, adjusted working weekends on (调休)."""
+"""Working days (weekends and public holidays off, adjusted working weekends on: 调休), and
+calendar-month arithmetic for deadlines counted in months and years."""
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
 
-from approval.catalog.scope import read_rule_data
+from approval.kernel.rule_data import read_rule_data
 
 
 class _CalendarFile(BaseModel):
@@ -49,3 +51,14 @@ class WorkingCalendar:
             day += dt.timedelta(days=1)
             count += self.is_working_day(day)
         return count
+
+
+def add_months(start: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day if it has no such day."""
+    month_index = start.month - 1 + months
+    year, month = start.year + month_index // 12, month_index % 12 + 1
+    return dt.date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def add_years(start: dt.date, years: int) -> dt.date:
+    return add_months(start, 12 * years)

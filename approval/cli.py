@@ -21,10 +21,10 @@ app.command("dispatch")(dispatch)
 
 def _check_rules_or_exit(settings: Settings) -> str:
     """Load every rule and reference file; print each problem and exit 2 if any is refused."""
-    from approval.catalog.scope import RuleDataError
     from approval.context import load_reference_data
     from approval.engine.language import RuleFileError
     from approval.engine.ruleset import Ruleset
+    from approval.kernel.rule_data import RuleDataError
 
     try:
         load_reference_data(settings)

@@ -12,15 +12,19 @@ from approval.catalog.items import Catalog, load_catalog
 from approval.catalog.scope import load_scope_catalog
 from approval.clock import Clock, clock_for
 from approval.database import Database
+from approval.decisions.determination import RulesInForce
 from approval.decisions.facts import ReferenceData
 from approval.decisions.registries import Registries
 from approval.engine.ruleset import Ruleset
+from approval.intake.service import Intake
 from approval.licences.serials import CreditSerials
+from approval.licences.service import LicenceIssuer
 from approval.names.analysis import load_name_lexicon
 from approval.objections.bans import with_local_bans
 from approval.rules.shadow import ShadowQueue
 from approval.settings import Settings
 from approval.signing import LicenceSigner
+from approval.supervision.follow import follow_licences
 from approval.verification.connections import build_registries
 
 
@@ -39,8 +43,27 @@ class AppContext:
     calendar: WorkingCalendar
     # the status transitions of applications and the features that follow them
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    # what receiving an application consults (approval.intake.service.submit)
+    intake: Intake = field(init=False)
     # decisions for the shadow candidate (approval.rules.live evaluates them off the request)
     shadow: ShadowQueue = field(default_factory=ShadowQueue)
+
+    def __post_init__(self) -> None:
+        self.intake = Intake(
+            db=self.db,
+            clock=self.clock,
+            settings=self.settings,
+            registries=self.registries,
+            rules_in_force=self.rules_in_force,
+            issuer=LicenceIssuer(self.serials, self.signer),
+            catalog=self.catalog,
+            calendar=self.calendar,
+            lifecycle=self.lifecycle,
+        )
+
+    def rules_in_force(self) -> RulesInForce:
+        """The active ruleset and its reference data (approval.rules.live swaps them)."""
+        return RulesInForce(self.ruleset, self.reference)
 
     def close(self) -> None:
         self.ruleset.close()
@@ -68,6 +91,9 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
     calendar = WorkingCalendar.load(settings.rules_dir / "calendar" / "holidays.yaml")
     lifecycle = Lifecycle()
     lifecycle.subscribe(Decided, follow_registration(catalog, calendar))
+    follow_licences(lifecycle)
+    shadow = ShadowQueue()
+    lifecycle.subscribe(Decided, shadow.on_decided)
     # the Miaopi-side false-registration bans (revocations) join the market answer (R10)
     registries = with_local_bans(registries, db)
     return AppContext(
@@ -87,4 +113,5 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
         catalog=catalog,
         calendar=calendar,
         lifecycle=lifecycle,
+        shadow=shadow,
     )

@@ -6,7 +6,7 @@ happens as one short synchronous block, which is what keeps the submit path fast
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -40,6 +40,8 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import ColumnElement
 
+from approval.kernel.status import ApplicationStatus, Outcome
+
 metadata = MetaData(
     naming_convention={
         "ix": "ix_%(column_0_label)s",
@@ -67,11 +69,12 @@ def _per_database(element: PerDatabase, compiler: SQLCompiler, **_kw: Any) -> st
     return element.sql[compiler.dialect.name]
 
 
-# 办结 (approval.intake.service.is_completed), as SQL; the statistics read these columns, which
+# 办结 (approval.kernel.status.is_completed), as SQL; the statistics read these columns, which
 # the database keeps current on every write (migration e5b7d9stat01)
+_S = ApplicationStatus
 _COMPLETED = (
-    "status IN ('issued', 'decided', 'revoked') AND coalesce(outcome, '') <> 'manual_review'"
-    " AND decided_at IS NOT NULL"
+    f"status IN ('{_S.ISSUED}', '{_S.DECIDED}', '{_S.REVOKED}')"
+    f" AND coalesce(outcome, '') <> '{Outcome.MANUAL_REVIEW}' AND decided_at IS NOT NULL"
 )
 FIRST_DECISION = PerDatabase(
     sqlite="json_extract(response, '$.decision')", postgresql="response ->> 'decision'"
@@ -135,6 +138,10 @@ applications = Table(
     Column("hall_code", String(32), nullable=True),
     Column("due_date", Date, nullable=True),
     Column("bundle_id", String(32), nullable=True),
+    # how many of its audit chain's first records are its opening timeline events, stored only
+    # there; NULL on rows stored before, whose events are all rows of application_events, and
+    # whose answer kept its timeline in ``response`` (migration a1c3e5tmln01)
+    Column("opening_records", Integer, nullable=True),
     # computed by the database for the statistics (migration e5b7d9stat01): the decision first
     # answered, microseconds from receipt to decision once completed (办结), decided by the due date
     Column("first_decision", String(32), Computed(FIRST_DECISION)),
@@ -288,6 +295,14 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+_AFTER_COMMIT = "miaopi.after_commit"
+
+
+def after_commit(conn: Connection, callback: Callable[[], object]) -> None:
+    """Run ``callback`` once this transaction has committed (never if it rolls back)."""
+    conn.info[_AFTER_COMMIT].append(callback)
+
+
 class Database:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -308,9 +323,17 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One unit of work: committed when the block ends, rolled back if it raises."""
+        """One unit of work: committed when the block ends, rolled back if it raises; then
+        what was registered with ``after_commit`` runs, once the work is durable."""
+        pending: list[Callable[[], object]] = []
         with self.engine.begin() as conn:
-            yield conn
+            conn.info[_AFTER_COMMIT] = pending
+            try:
+                yield conn
+            finally:
+                conn.info.pop(_AFTER_COMMIT, None)
+        for callback in pending:
+            callback()
 
     @contextmanager
     def reading(self) -> Iterator[Connection]:

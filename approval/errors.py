@@ -123,6 +123,12 @@ class BundleScopeMissing(ApprovalError):
     title = "经营范围与所选“一件事”不符"
 
 
+class IllegalTransition(ApprovalError):
+    status = 409
+    code = "illegal_transition"
+    title = "当前状态下不能执行该操作"
+
+
 def answered_with(*errors: type[ApprovalError]) -> dict[int | str, dict[str, Any]]:
     """An operation's problem answers for its OpenAPI ``responses``: one entry per status,
     described by the titles of the errors that answer with it."""

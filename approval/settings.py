@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from connectors.base import Registry
+from connectors.registries import REGISTRIES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -15,7 +26,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 class RegistryEndpoint(BaseModel):
     """How one registry is reached: in-process stub (no url) or over HTTP.
 
-    Set as JSON, e.g. ``APPROVAL_REGISTRY_MARKET='{"url": "http://127.0.0.1:8101"}'``.
+    Set as JSON per registry of the table, e.g.
+    ``APPROVAL_REGISTRY_MARKET='{"url": "http://127.0.0.1:8101"}'``.
     """
 
     url: str | None = Field(default=None, description="base URL; none: the in-process stub")
@@ -51,9 +63,11 @@ class Settings(BaseSettings):
         default=frozenset(),
         description="stub registries that act as down (market, food, realestate)",
     )
-    registry_market: RegistryEndpoint = Field(default_factory=RegistryEndpoint)
-    registry_food: RegistryEndpoint = Field(default_factory=RegistryEndpoint)
-    registry_realestate: RegistryEndpoint = Field(default_factory=RegistryEndpoint)
+    registry_endpoints: dict[Registry, RegistryEndpoint] = Field(
+        default_factory=dict,
+        description="how each registry is reached; set per registry as registry_<name> "
+        "(APPROVAL_REGISTRY_MARKET …); a registry not set is the in-process stub",
+    )
     registry_keys_dir: Path = Field(
         default=PROJECT_ROOT / "var" / "registry-keys",
         description="Ed25519 keys of the registry exchanges: ours and each registry's public key",
@@ -111,9 +125,66 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            env_settings,
+            _RegistryEndpointsFromEnvironment(settings_cls),
+            dotenv_settings,
+            file_secret_settings,
+        )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gather_registry_endpoints(cls, data: Any) -> Any:
+        """``registry_<name>`` for each registry of the table joins ``registry_endpoints``."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        endpoints = dict(data.get("registry_endpoints") or {})
+        for spec in REGISTRIES:
+            value = data.pop(_endpoint_key(spec.registry), None)
+            if value is not None:
+                endpoints[spec.registry] = json.loads(value) if isinstance(value, str) else value
+        data["registry_endpoints"] = endpoints
+        return data
+
+    def registry_endpoint(self, registry: Registry) -> RegistryEndpoint:
+        return self.registry_endpoints.get(registry) or RegistryEndpoint()
+
     @property
     def base_url(self) -> str:
         return (self.public_base_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+
+def _endpoint_key(registry: Registry) -> str:
+    return f"registry_{registry.value}"
+
+
+class _RegistryEndpointsFromEnvironment(PydanticBaseSettingsSource):
+    """``APPROVAL_REGISTRY_<NAME>`` for each registry of the table (the names follow the table)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        prefix = str(self.config.get("env_prefix", ""))
+        environment = {name.lower(): value for name, value in os.environ.items()}
+        found = {}
+        for spec in REGISTRIES:
+            key = _endpoint_key(spec.registry)
+            value = environment.get(f"{prefix}{key}".lower())
+            if value is not None:
+                found[key] = value
+        return found
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
@@ -42,8 +42,13 @@ class QueryPurpose(_Frozen):
     legal_basis: str
 
 
-class MarketQuery(_Frozen):
+class RegistryQuery(_Frozen):
+    """A question to one registry; every question states its purpose."""
+
     purpose: QueryPurpose
+
+
+class MarketQuery(RegistryQuery):
     operator_id_number: str
     authority_code: str
     proposed_name: str | None = None
@@ -67,8 +72,7 @@ class MarketFacts(_Frozen):
     existing_entities: tuple[ExistingEntity, ...] = ()
 
 
-class FoodQuery(_Frozen):
-    purpose: QueryPurpose
+class FoodQuery(RegistryQuery):
     operator_id_number: str
 
 
@@ -85,8 +89,7 @@ class FoodFacts(_Frozen):
     prepackaged_filing_exists: bool = False
 
 
-class PropertyQuery(_Frozen):
-    purpose: QueryPurpose
+class PropertyQuery(RegistryQuery):
     certificate_number: str
 
 
@@ -109,13 +112,16 @@ class PropertyFacts(_Frozen):
     leases: tuple[Lease, ...] = ()
 
 
-class MarketSupervisionRegistry(Protocol):
-    async def lookup(self, query: MarketQuery) -> MarketFacts: ...
+_Query = TypeVar("_Query", bound=RegistryQuery, contravariant=True)
+_Facts = TypeVar("_Facts", bound=BaseModel, covariant=True)
 
 
-class FoodDrugRegistry(Protocol):
-    async def lookup(self, query: FoodQuery) -> FoodFacts: ...
+class RegistryClient(Protocol[_Query, _Facts]):
+    """One registry as its callers see it: a question in, typed facts or unavailable out."""
+
+    async def lookup(self, query: _Query) -> _Facts: ...
 
 
-class RealEstateRegistry(Protocol):
-    async def lookup(self, query: PropertyQuery) -> PropertyFacts: ...
+MarketSupervisionRegistry = RegistryClient[MarketQuery, MarketFacts]
+FoodDrugRegistry = RegistryClient[FoodQuery, FoodFacts]
+RealEstateRegistry = RegistryClient[PropertyQuery, PropertyFacts]

@@ -1,4 +1,4 @@
-"""HTTP clients of the three registries, behind the same Protocols as the in-process stubs.
+"""HTTP clients of the registries of the table, behind the same Protocol as the in-process stubs.
 
 Each request is signed and states its purpose; each answer must carry the registry's signature
 over the hash of the request it answers, or it is not an answer. Timeouts are split (connect,
@@ -16,7 +16,7 @@ import json
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 import httpx
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -31,28 +31,17 @@ from tenacity import (
 )
 
 from connectors import exchanges, signing
-from connectors.base import (
-    FoodDrugRegistry,
-    FoodFacts,
-    FoodQuery,
-    MarketFacts,
-    MarketQuery,
-    MarketSupervisionRegistry,
-    PropertyFacts,
-    PropertyQuery,
-    QueryPurpose,
-    RealEstateRegistry,
-    Registry,
-    RegistryUnavailable,
-)
+from connectors.base import QueryPurpose, Registry, RegistryQuery, RegistryUnavailable
+from connectors.registries import REGISTRIES, RegistrySpec
 
-_Facts = TypeVar("_Facts", MarketFacts, FoodFacts, PropertyFacts)
+_Query = TypeVar("_Query", bound=RegistryQuery)
+_Facts = TypeVar("_Facts", bound=BaseModel)
 
 MAX_RETRIES = 2
 
 
 def lookup_path(registry: Registry) -> str:
-    return f"/v1/{registry.value}/lookup"
+    return REGISTRIES[registry].path
 
 
 def query_body(query: BaseModel) -> bytes:
@@ -92,18 +81,20 @@ class _Refused(RegistryUnavailable):
     """The registry refused the request (4xx): retrying will not help; not an outage."""
 
 
-class _HttpRegistry(Generic[_Facts]):
-    registry: ClassVar[Registry]
-    facts_type: type[_Facts]
+class HttpRegistry(Generic[_Query, _Facts]):
+    """The client of one registry over HTTP: its spec says the path and the answer's type."""
 
     def __init__(
         self,
+        spec: RegistrySpec[_Query, _Facts],
         config: HttpRegistryConfig,
         client_key: Ed25519PrivateKey,
         registry_key: Ed25519PublicKey,
         *,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
+        self.spec = spec
+        self.registry = spec.registry
         self.config = config
         self._client_key = client_key
         self._registry_key = registry_key
@@ -145,7 +136,7 @@ class _HttpRegistry(Generic[_Facts]):
             await self._http.aclose()
             self._http = None
 
-    async def _lookup(self, query: MarketQuery | FoodQuery | PropertyQuery) -> _Facts:
+    async def lookup(self, query: _Query) -> _Facts:
         body = query_body(query)
         message_id = uuid.uuid4().hex
         attempts = 0
@@ -174,7 +165,7 @@ class _HttpRegistry(Generic[_Facts]):
     async def _attempt(
         self, purpose: QueryPurpose, body: bytes, message_id: str, attempt: int
     ) -> _Facts:
-        path = lookup_path(self.registry)
+        path = self.spec.path
         request = signing.SignedRequest(
             method="POST",
             path=path,
@@ -229,7 +220,7 @@ class _HttpRegistry(Generic[_Facts]):
             exchange.finish("bad_signature", http_status=status, response_hash=response_hash)
             raise RegistryUnavailable(self.registry, "answer signature invalid")
         try:
-            facts = self.facts_type.model_validate_json(content)
+            facts = self.spec.facts_type.model_validate_json(content)
         except ValidationError:
             exchange.finish("malformed", http_status=status, response_hash=response_hash)
             raise RegistryUnavailable(self.registry, "malformed answer") from None
@@ -250,46 +241,16 @@ class _HttpRegistry(Generic[_Facts]):
         )
 
 
-class HttpMarketSupervisionRegistry(_HttpRegistry[MarketFacts], MarketSupervisionRegistry):
-    registry = Registry.MARKET
-    facts_type = MarketFacts
-
-    async def lookup(self, query: MarketQuery) -> MarketFacts:
-        return await self._lookup(query)
-
-
-class HttpFoodDrugRegistry(_HttpRegistry[FoodFacts], FoodDrugRegistry):
-    registry = Registry.FOOD
-    facts_type = FoodFacts
-
-    async def lookup(self, query: FoodQuery) -> FoodFacts:
-        return await self._lookup(query)
-
-
-class HttpRealEstateRegistry(_HttpRegistry[PropertyFacts], RealEstateRegistry):
-    registry = Registry.REALESTATE
-    facts_type = PropertyFacts
-
-    async def lookup(self, query: PropertyQuery) -> PropertyFacts:
-        return await self._lookup(query)
-
-
-HTTP_REGISTRIES: dict[Registry, type[_HttpRegistry[Any]]] = {
-    Registry.MARKET: HttpMarketSupervisionRegistry,
-    Registry.FOOD: HttpFoodDrugRegistry,
-    Registry.REALESTATE: HttpRealEstateRegistry,
-}
-
-
 def http_registry(
     registry: Registry,
     config: HttpRegistryConfig,
     keys: signing.KeyDirectory,
     *,
     transport: httpx.AsyncBaseTransport | None = None,
-) -> _HttpRegistry[Any]:
+) -> HttpRegistry[Any, Any]:
     """The client of ``registry``, signing with our key and trusting the registry's key."""
-    return HTTP_REGISTRIES[registry](
+    return HttpRegistry(
+        REGISTRIES[registry],
         config,
         keys.private(signing.CLIENT_KEY_NAME),
         keys.public(registry.value),

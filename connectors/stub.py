@@ -2,213 +2,40 @@
 
 They behave like the real registries towards their callers: each answer takes ``latency_ms``,
 an unavailable stub raises :class:`RegistryUnavailable` after that delay, and ``error_rate``
-injects seeded intermittent failures. The seed folder is loaded once per process and shared.
+injects seeded intermittent failures. The seed folder is loaded once per process and shared
+(:mod:`connectors.seed_world`); what a registry answers from it is its spec's ``stub_answer``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
-import functools
-import json
 import random
-import unicodedata
 import uuid
-from collections import defaultdict
-from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel
 
 from connectors import exchanges
-from connectors.base import (
-    ExistingEntity,
-    FoodDrugRegistry,
-    FoodFacts,
-    FoodPermit,
-    FoodQuery,
-    MarketFacts,
-    MarketQuery,
-    MarketSupervisionRegistry,
-    PropertyFacts,
-    PropertyQuery,
-    RealEstateRegistry,
-    Registry,
-    RegistryUnavailable,
-)
-from connectors.names import normalise_name, split_name
+from connectors.base import Registry, RegistryQuery, RegistryUnavailable
+from connectors.registries import REGISTRIES, RegistrySpec, RegistryTable
+from connectors.seed_world import SeedWorld, load_world
 from connectors.signing import sha256_hex
-from connectors.world import DEFAULT_SEED_DIR, ban_end
+from connectors.world import DEFAULT_SEED_DIR
 
-# A deregistered (注销) business no longer holds its name; the cooling-off period is not a
-# fact this registry answers.
-_NAME_HOLDING_STATUSES = frozenset(("存续", "吊销未注销", "经营异常"))
+__all__ = ["SeedWorld", "StubRegistry", "build_stub_registries", "load_world"]
 
-
-def id_key(id_number: str) -> str:
-    return id_number.strip().upper()
+_Query = TypeVar("_Query", bound=RegistryQuery)
+_Facts = TypeVar("_Facts", bound=BaseModel)
 
 
-def certificate_key(certificate_number: str) -> str:
-    """Certificates are typed with full-width or half-width brackets and stray spaces."""
-    return "".join(unicodedata.normalize("NFKC", certificate_number).split())
-
-
-class _Row(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class _BusinessRow(_Row):
-    credit_code: str
-    name: str | None
-    status: str
-    operator_id_number: str
-    authority_code: str
-
-
-class _BanRow(_Row):
-    id_number: str
-    revoked_on: dt.date
-
-
-class _ListsFile(_Row):
-    serious_dishonesty: list[str]
-    judgment_defaulter: list[str]
-    false_registration_bans: list[_BanRow]
-    impersonation_watch: list[str]
-
-
-class _PermitRow(_Row):
-    operator_id_number: str
-    permit_number: str
-    kind: str
-    valid_until: dt.date
-
-
-class _FoodFile(_Row):
-    permits: list[_PermitRow]
-    prepackaged_filings: list[str]
-
-
-@dataclass(frozen=True)
-class SeedWorld:
-    """The seed files as read-only indexes, shared by every stub on the same folder."""
-
-    properties: Mapping[str, PropertyFacts]
-    entities_by_operator: Mapping[str, tuple[ExistingEntity, ...]]
-    names_by_authority: Mapping[str, tuple[str, ...]]
-    trades_by_authority: Mapping[str, tuple[str, ...]]
-    normalised_names: frozenset[tuple[str, str]]
-    name_parts: frozenset[tuple[str, str, str]]
-    serious_dishonesty: frozenset[str]
-    judgment_defaulters: frozenset[str]
-    impersonation_watch: frozenset[str]
-    banned_until: Mapping[str, dt.date]
-    permits_by_operator: Mapping[str, tuple[FoodPermit, ...]]
-    prepackaged_filings: frozenset[str]
-
-    def identical_name_exists(self, authority_code: str, name: str) -> bool:
-        parts = split_name(name)
-        return (authority_code, normalise_name(name)) in self.normalised_names or (
-            authority_code,
-            parts.trade,
-            parts.suffix,
-        ) in self.name_parts
-
-    def similar_name_exists(self, authority_code: str, name: str) -> bool:
-        """As :func:`names_similar` against every name there, on 字号 split once at load."""
-        if self.identical_name_exists(authority_code, name):
-            return False
-        trade = split_name(name).trade
-        if not trade:
-            return False
-        for existing in self.trades_by_authority.get(authority_code, ()):
-            shorter, longer = sorted((trade, existing), key=len)
-            if trade == existing or (len(shorter) >= 2 and shorter in longer):
-                return True
-        return False
-
-
-def _read(data_dir: Path, file_name: str) -> Any:
-    return json.loads((data_dir / file_name).read_text(encoding="utf-8"))
-
-
-def _read_world(data_dir: Path) -> SeedWorld:
-    properties = {
-        certificate_key(row["certificate_number"]): PropertyFacts.model_validate(
-            {**row, "found": True}
-        )
-        for row in _read(data_dir, "properties.json")
-    }
-    businesses = [_BusinessRow.model_validate(row) for row in _read(data_dir, "businesses.json")]
-    lists = _ListsFile.model_validate(_read(data_dir, "lists.json"))
-    food = _FoodFile.model_validate(_read(data_dir, "food.json"))
-
-    entities: defaultdict[str, list[ExistingEntity]] = defaultdict(list)
-    names: defaultdict[str, list[str]] = defaultdict(list)
-    normalised: set[tuple[str, str]] = set()
-    parts: set[tuple[str, str, str]] = set()
-    for b in businesses:
-        entities[id_key(b.operator_id_number)].append(
-            ExistingEntity(credit_code=b.credit_code, name=b.name, status=b.status)
-        )
-        if b.name is not None and b.status in _NAME_HOLDING_STATUSES:
-            names[b.authority_code].append(b.name)
-            normalised.add((b.authority_code, normalise_name(b.name)))
-            split = split_name(b.name)
-            parts.add((b.authority_code, split.trade, split.suffix))
-
-    banned_until: dict[str, dt.date] = {}
-    for ban in lists.false_registration_bans:
-        key, until = id_key(ban.id_number), ban_end(ban.revoked_on)
-        banned_until[key] = max(until, banned_until.get(key, until))
-
-    permits: defaultdict[str, list[FoodPermit]] = defaultdict(list)
-    for p in food.permits:
-        permits[id_key(p.operator_id_number)].append(
-            FoodPermit(permit_number=p.permit_number, kind=p.kind, valid_until=p.valid_until)
-        )
-
-    return SeedWorld(
-        properties=properties,
-        entities_by_operator={k: tuple(v) for k, v in entities.items()},
-        names_by_authority={k: tuple(v) for k, v in names.items()},
-        trades_by_authority={
-            k: tuple(t for n in v if (t := split_name(n).trade)) for k, v in names.items()
-        },
-        normalised_names=frozenset(normalised),
-        name_parts=frozenset(parts),
-        serious_dishonesty=frozenset(map(id_key, lists.serious_dishonesty)),
-        judgment_defaulters=frozenset(map(id_key, lists.judgment_defaulter)),
-        impersonation_watch=frozenset(map(id_key, lists.impersonation_watch)),
-        banned_until=banned_until,
-        permits_by_operator={k: tuple(v) for k, v in permits.items()},
-        prepackaged_filings=frozenset(map(id_key, food.prepackaged_filings)),
-    )
-
-
-@functools.lru_cache(maxsize=8)
-def _cached_world(resolved_dir: Path) -> SeedWorld:
-    return _read_world(resolved_dir)
-
-
-def load_world(data_dir: Path | str = DEFAULT_SEED_DIR) -> SeedWorld:
-    """The indexed seed world for ``data_dir``, read once per folder and process."""
-    return _cached_world(Path(data_dir).resolve())
-
-
-_Query = TypeVar("_Query", MarketQuery, FoodQuery, PropertyQuery)
-_Facts = TypeVar("_Facts", MarketFacts, FoodFacts, PropertyFacts)
-
-
-class _StubRegistry:
-    registry: ClassVar[Registry]
+class StubRegistry(Generic[_Query, _Facts]):
+    """The stub of one registry: its spec's answer from the seed world, as a registry gives it."""
 
     def __init__(
         self,
+        spec: RegistrySpec[_Query, _Facts],
         data_dir: Path | str = DEFAULT_SEED_DIR,
         *,
         latency_ms: float = 0.0,
@@ -220,6 +47,8 @@ class _StubRegistry:
             raise ValueError("latency_ms must not be negative")
         if not 0.0 <= error_rate <= 1.0:
             raise ValueError("error_rate must be between 0 and 1")
+        self.spec = spec
+        self.registry = spec.registry
         self.world = load_world(data_dir)
         self.latency_ms = latency_ms
         self.available = available
@@ -235,9 +64,7 @@ class _StubRegistry:
         if self.error_rate > 0 and self._faults.random() < self.error_rate:
             raise RegistryUnavailable(self.registry, "injected fault (stub)")
 
-    async def _answer(
-        self, query: _Query, facts_of: Callable[[SeedWorld, _Query], _Facts]
-    ) -> _Facts:
+    async def lookup(self, query: _Query) -> _Facts:
         """Answer as a registry does, leaving the evidence of the exchange when it is kept."""
         exchange = exchanges.start(
             self.registry,
@@ -253,7 +80,7 @@ class _StubRegistry:
         except RegistryUnavailable:
             exchange.finish("unavailable")
             raise
-        facts = facts_of(self.world, query)
+        facts = self.spec.stub_answer(self.world, query)
         exchange.finish(
             exchanges.OK,
             response_hash=sha256_hex(facts.model_dump_json().encode())
@@ -263,68 +90,6 @@ class _StubRegistry:
         return facts
 
 
-def market_facts(world: SeedWorld, query: MarketQuery) -> MarketFacts:
-    """What the market-supervision system answers about this operator and name."""
-    operator = id_key(query.operator_id_number)
-    name = query.proposed_name
-    authority = query.authority_code
-    return MarketFacts(
-        identical_name_exists=name is not None and world.identical_name_exists(authority, name),
-        similar_name_exists=name is not None and world.similar_name_exists(authority, name),
-        serious_dishonesty=operator in world.serious_dishonesty,
-        judgment_defaulter=operator in world.judgment_defaulters,
-        false_registration_banned_until=world.banned_until.get(operator),
-        impersonation_watch=operator in world.impersonation_watch,
-        existing_entities=world.entities_by_operator.get(operator, ()),
-    )
-
-
-def food_facts(world: SeedWorld, query: FoodQuery) -> FoodFacts:
-    operator = id_key(query.operator_id_number)
-    return FoodFacts(
-        permits=world.permits_by_operator.get(operator, ()),
-        prepackaged_filing_exists=operator in world.prepackaged_filings,
-    )
-
-
-def property_facts(world: SeedWorld, query: PropertyQuery) -> PropertyFacts:
-    facts = world.properties.get(certificate_key(query.certificate_number))
-    if facts is None:
-        return PropertyFacts(found=False, certificate_number=query.certificate_number)
-    return facts
-
-
-class StubMarketSupervisionRegistry(_StubRegistry, MarketSupervisionRegistry):
-    registry = Registry.MARKET
-
-    async def lookup(self, query: MarketQuery) -> MarketFacts:
-        return await self._answer(query, market_facts)
-
-
-class StubFoodDrugRegistry(_StubRegistry, FoodDrugRegistry):
-    registry = Registry.FOOD
-
-    async def lookup(self, query: FoodQuery) -> FoodFacts:
-        return await self._answer(query, food_facts)
-
-
-class StubRealEstateRegistry(_StubRegistry, RealEstateRegistry):
-    registry = Registry.REALESTATE
-
-    async def lookup(self, query: PropertyQuery) -> PropertyFacts:
-        return await self._answer(query, property_facts)
-
-
-_Stub = TypeVar("_Stub", bound=_StubRegistry)
-
-
-@dataclass(frozen=True)
-class StubRegistries:
-    market: StubMarketSupervisionRegistry
-    food: StubFoodDrugRegistry
-    realestate: StubRealEstateRegistry
-
-
 def build_stub_registries(
     data_dir: Path | str = DEFAULT_SEED_DIR,
     latency_ms: float = 0.0,
@@ -332,26 +97,23 @@ def build_stub_registries(
     *,
     error_rate: float = 0.0,
     seed: int = 0,
-) -> StubRegistries:
-    """The three stub registries on one seed folder; ``unavailable`` ones always raise.
+    table: RegistryTable = REGISTRIES,
+) -> dict[Registry, StubRegistry[Any, Any]]:
+    """One stub per registry of ``table`` on one seed folder; ``unavailable`` ones always raise.
 
     ``unavailable`` holds :class:`Registry` members or their values (``"market"`` …).
     """
-    unknown = set(unavailable) - {r.value for r in Registry}
+    unknown = set(unavailable) - table.names()
     if unknown:
         raise ValueError(f"unknown registries: {', '.join(sorted(unknown))}")
-
-    def make(cls: type[_Stub], seed_offset: int) -> _Stub:
-        return cls(
+    return {
+        spec.registry: StubRegistry(
+            spec,
             data_dir,
             latency_ms=latency_ms,
-            available=cls.registry not in unavailable,
+            available=spec.registry not in unavailable,
             error_rate=error_rate,
-            seed=seed + seed_offset,
+            seed=seed + offset,
         )
-
-    return StubRegistries(
-        market=make(StubMarketSupervisionRegistry, 0),
-        food=make(StubFoodDrugRegistry, 1),
-        realestate=make(StubRealEstateRegistry, 2),
-    )
+        for offset, spec in enumerate(table)
+    }

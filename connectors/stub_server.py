@@ -1,6 +1,6 @@
 """A stub registry as a real HTTP service, with faults injected at start or at run time.
 
-``miaopi stub-registry market --port 8101`` serves the seeded world (:mod:`connectors.stub`)
+``miaopi stub-registry market --port 8101`` serves the seeded world (:mod:`connectors.seed_world`)
 for one registry over HTTP, as the real one would: requests must be signed by Miaopi's client
 key and state their purpose; answers are signed with the registry's key. Behaviour is set by
 :class:`Faults`, at start (CLI flags) or at run time::
@@ -31,9 +31,9 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors import signing
-from connectors.base import FoodQuery, MarketQuery, PropertyQuery, Registry
-from connectors.http import lookup_path
-from connectors.stub import SeedWorld, food_facts, market_facts, property_facts
+from connectors.base import Registry
+from connectors.registries import REGISTRIES, AnySpec
+from connectors.seed_world import SeedWorld
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -74,25 +74,19 @@ def _delay_seconds(faults: Faults, rng: random.Random) -> float:
     return faults.latency_ms / 1000
 
 
-_FACTS: dict[Registry, tuple[type[BaseModel], Callable[[SeedWorld, Any], BaseModel]]] = {
-    Registry.MARKET: (MarketQuery, market_facts),
-    Registry.FOOD: (FoodQuery, food_facts),
-    Registry.REALESTATE: (PropertyQuery, property_facts),
-}
-
-
 class StubRegistryApp:
     """The ASGI app of one stub registry."""
 
     def __init__(
         self,
-        registry: Registry,
+        spec: AnySpec,
         world: SeedWorld,
         registry_key: Ed25519PrivateKey,
         client_key: Ed25519PublicKey,
         faults: Faults | None = None,
     ) -> None:
-        self.registry = registry
+        self.spec = spec
+        self.registry = spec.registry
         self.world = world
         self._key = registry_key
         self._client_key = client_key
@@ -100,7 +94,7 @@ class StubRegistryApp:
         self._rng = random.Random(self.faults.seed)
         self.stats: Counter[str] = Counter()
         self._nonces: OrderedDict[str, None] = OrderedDict()
-        self._path = lookup_path(registry)
+        self._path = spec.path
 
     def set_faults(self, changes: dict[str, Any]) -> Faults:
         faults = Faults.model_validate({**self.faults.model_dump(), **changes})
@@ -175,9 +169,8 @@ class StubRegistryApp:
                 send, 401, json.dumps({"error": refusal}).encode(), request_hash
             )
             return
-        query_type, facts_of = _FACTS[self.registry]
         try:
-            query = query_type.model_validate(
+            query = self.spec.query_type.model_validate(
                 {
                     **json.loads(body),
                     "purpose": {
@@ -191,7 +184,7 @@ class StubRegistryApp:
             self.stats["bad_request"] += 1
             await self._send_signed(send, 400, b'{"error":"bad query"}', request_hash)
             return
-        answer = facts_of(self.world, query).model_dump_json().encode()
+        answer = self.spec.stub_answer(self.world, query).model_dump_json().encode()
         if rng.random() < faults.malformed_rate:
             self.stats["malformed"] += 1
             await self._send_signed(send, 200, answer[: len(answer) // 2], request_hash)
@@ -281,7 +274,7 @@ def build_stub_app(
     registry: Registry, keys: signing.KeyDirectory, world: SeedWorld, faults: Faults | None = None
 ) -> StubRegistryApp:
     return StubRegistryApp(
-        registry,
+        REGISTRIES[registry],
         world,
         keys.private(registry.value),
         keys.public(signing.CLIENT_KEY_NAME),

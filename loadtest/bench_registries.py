@@ -29,9 +29,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from approval.access.service import Principal, Role  # noqa: E402
 from approval.context import AppContext, build_context  # noqa: E402
 from approval.intake.service import submit  # noqa: E402
+from approval.kernel.principal import Principal, Role  # noqa: E402
 from approval.migrate import upgrade_to_head  # noqa: E402
 from approval.settings import RegistryEndpoint, Settings  # noqa: E402
 from approval.verification.connections import close_registries  # noqa: E402
@@ -68,7 +68,7 @@ async def _time_submissions(ctx: AppContext, count: int) -> list[float]:
     timings = []
     for i in range(count + 10):
         started = time.perf_counter()
-        status, answer = await submit(ctx, TERMINAL, body, f"bench-{i}")
+        status, answer = await submit(ctx.intake, TERMINAL, body, f"bench-{i}")
         elapsed = (time.perf_counter() - started) * 1000
         if status != 201 or answer["status"] != "issued":
             raise SystemExit(f"unexpected answer: {status} {answer['status']}")

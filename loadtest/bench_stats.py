@@ -41,13 +41,14 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from approval.access.service import Principal, Role, create_key  # noqa: E402
+from approval.access.service import create_key  # noqa: E402
 from approval.catalog.items import REGISTRATION  # noqa: E402
 from approval.clock import CHINA_TZ  # noqa: E402
 from approval.context import AppContext, build_context  # noqa: E402
 from approval.database import applications, row_writer  # noqa: E402
 from approval.feedback.tables import ratings  # noqa: E402
 from approval.intake.service import submit  # noqa: E402
+from approval.kernel.principal import Principal, Role  # noqa: E402
 from approval.migrate import upgrade_to_head  # noqa: E402
 from approval.settings import Settings  # noqa: E402
 from tests.fixtures import application_for  # noqa: E402
@@ -88,7 +89,7 @@ def _templates(context: AppContext, principal: Principal) -> dict[str, dict[str,
     ids = {}
     for decision, body in TEMPLATES.items():
         encoded = json.dumps(body, ensure_ascii=False).encode()
-        _, answer = asyncio.run(submit(context, principal, encoded, uuid.uuid4().hex))
+        _, answer = asyncio.run(submit(context.intake, principal, encoded, uuid.uuid4().hex))
         assert answer["decision"] == decision, answer["decision"]
         ids[decision] = answer["id"]
     with context.db.reading() as conn:

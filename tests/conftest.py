@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, make_url
 
 from api import create_app
-from approval.access.service import Role, create_key
+from approval.access.service import create_key
 from approval.database import Database
+from approval.kernel.principal import Role
 from approval.migrate import upgrade_to_head
 from approval.settings import Settings
 from tests.fixtures import personas

@@ -21,6 +21,7 @@ from approval.objections.bans import with_local_bans
 from approval.settings import Settings
 from approval.supervision import repository as supervision
 from approval.verification.worker import run_once
+from connectors.registries import MARKET, Registries
 from connectors.stub import build_stub_registries
 from tests.conftest import TODAY, submit
 from tests.fixtures import application_for, personas
@@ -103,7 +104,7 @@ def test_the_ban_read_in_the_registry_fan_out_is_off_the_event_loop(
             banned_on=TODAY,
             banned_until=TODAY + dt.timedelta(days=3 * 365),
         )
-    registries = with_local_bans(build_stub_registries(settings.registry_data_dir), db)
+    registries = with_local_bans(Registries(build_stub_registries(settings.registry_data_dir)), db)
 
     def ask() -> Any:
         return ask_registries(
@@ -121,8 +122,9 @@ def test_the_ban_read_in_the_registry_fan_out_is_off_the_event_loop(
             answers = asyncio.run(ask())
     finally:
         db.dispose()
-    assert answers.market is not None
-    assert answers.market.false_registration_banned_until == TODAY + dt.timedelta(days=3 * 365)
+    market = answers.facts(MARKET)
+    assert market is not None
+    assert market.false_registration_banned_until == TODAY + dt.timedelta(days=3 * 365)
     assert use.origins == []
 
 

@@ -17,9 +17,11 @@ from starlette.types import Scope
 from approval.access import service
 from approval.access.errors import KeyAlreadyRevoked, KeyNotFound, TooManyFailedAuthentications
 from approval.access.schemas import KeyList, KeyRead
-from approval.access.service import Principal, Role
-from approval.context import AppContext
+from approval.access.service import KeyCache
+from approval.database import Database
+from approval.endpoints import ClockDep, ConnDep, adapter_of
 from approval.errors import Forbidden, answered_with
+from approval.kernel.principal import Principal, Role
 
 # set on the request's scope by whichever authenticates first: the request gate, before it lets
 # a body be read, or the role check
@@ -31,20 +33,12 @@ RETRY_AFTER_SCOPE_KEY = "miaopi.retry_after"
 KEY_CHECKS: set[Callable[..., object]] = set()
 
 
-async def get_context(request: Request) -> AppContext:
-    context: AppContext = request.app.state.context
-    return context
-
-
-ContextDep = Annotated[AppContext, Depends(get_context)]
-
-
 def client_address(scope: Scope) -> str:
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
 
 
-def principal_of(scope: Scope, context: AppContext) -> Principal:
+def principal_of(scope: Scope) -> Principal:
     """The caller, authenticated once per request; refusals are ApprovalErrors (401, 429)."""
     known = scope.get(PRINCIPAL_SCOPE_KEY)
     if isinstance(known, Principal):
@@ -55,8 +49,12 @@ def principal_of(scope: Scope, context: AppContext) -> Principal:
             authorization = value.decode("latin-1")
             break
     try:
+        app = scope["app"]
         principal = service.authenticate(
-            context.keys, context.db.transaction, authorization, client_address(scope)
+            adapter_of(app, "keys", KeyCache),
+            adapter_of(app, "db", Database).transaction,
+            authorization,
+            client_address(scope),
         )
     except TooManyFailedAuthentications as exc:
         scope[RETRY_AFTER_SCOPE_KEY] = exc.extra["retry_after"]
@@ -71,7 +69,7 @@ def allow(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
 
     async def check(request: Request) -> Principal:
         # one flat dependency: nested ones cost more per request than the work they do
-        principal = principal_of(request.scope, request.app.state.context)
+        principal = principal_of(request.scope)
         if principal.role not in allowed:
             raise Forbidden(f"角色 {principal.role.value} 无权访问此接口")
         return principal
@@ -89,10 +87,9 @@ def _read(record: service.KeyRecord) -> KeyRead:
 
 
 @router.get("", response_model=KeyList)
-def list_keys(context: ContextDep, _principal: Annotated[Principal, STAFF]) -> KeyList:
+def list_keys(conn: ConnDep, _principal: Annotated[Principal, STAFF]) -> KeyList:
     """Every key, oldest first: particulars only; the applicant of a mobile key masked."""
-    with context.db.reading() as conn:
-        return KeyList(keys=[_read(record) for record in service.list_keys(conn)])
+    return KeyList(keys=[_read(record) for record in service.list_keys(conn)])
 
 
 @router.post(
@@ -100,10 +97,9 @@ def list_keys(context: ContextDep, _principal: Annotated[Principal, STAFF]) -> K
     response_model=KeyRead,
     responses=answered_with(KeyNotFound, KeyAlreadyRevoked),
 )
-def revoke_key(key_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]) -> KeyRead:
+def revoke_key(
+    key_id: str, conn: ConnDep, clock: ClockDep, principal: Annotated[Principal, STAFF]
+) -> KeyRead:
     """Revoke a key for good (audited); every process refuses it within a second."""
-    with context.db.transaction() as conn:
-        record = service.revoke_key(
-            conn, key_id, principal.key_id, principal.role.value, context.clock.now()
-        )
+    record = service.revoke_key(conn, key_id, principal.key_id, principal.role.value, clock.now())
     return _read(record)

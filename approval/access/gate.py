@@ -18,8 +18,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from approval.access.endpoints import KEY_CHECKS, RETRY_AFTER_SCOPE_KEY, principal_of
 from approval.access.errors import BodyTooLarge, UnsupportedMediaType
-from approval.context import AppContext
+from approval.endpoints import adapter_of
 from approval.errors import ApprovalError
+from approval.settings import Settings
 
 
 class _Refused(Exception):
@@ -122,10 +123,9 @@ class _Exchange:
         declared = int(length) if length is not None and length.isdigit() else None
         if declared == 0 or (length is None and b"transfer-encoding" not in headers):
             return  # no body: the route's own role check authenticates
-        context: AppContext = self.scope["app"].state.context
-        self.limit = context.settings.max_body_bytes
+        self.limit = adapter_of(self.scope["app"], "settings", Settings).max_body_bytes
         if self.gate.needs_key(self.scope.get("route")):
-            principal_of(self.scope, context)
+            principal_of(self.scope)
         if not is_json(headers.get(b"content-type", b"").decode("latin-1")):
             raise UnsupportedMediaType("请求内容须为 JSON，请设置 Content-Type: application/json")
         if declared is not None and declared > self.limit:

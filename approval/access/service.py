@@ -10,7 +10,6 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 from cachetools import TTLCache
@@ -22,31 +21,9 @@ from approval.audit.chain import Entry
 from approval.audit.service import SYSTEM_CHAIN, append
 from approval.errors import Unauthenticated, UnknownRole
 from approval.kernel.identity import IdNumberInvalid, check_id_number, mask_id_number
+from approval.kernel.principal import Principal, Role
 
 Monotonic = Callable[[], float]
-
-
-class Role(StrEnum):
-    TERMINAL = "terminal"
-    MOBILE = "mobile"
-    STAFF = "staff"
-    RULE_ADMIN = "rule_admin"
-    SUPERVISOR = "supervisor"
-
-
-APPLICANT_ROLES = frozenset({Role.TERMINAL, Role.MOBILE})
-
-
-@dataclass(frozen=True, slots=True)
-class Principal:
-    key_id: str
-    role: Role
-    subject: str | None  # the applicant's ID number, for mobile keys
-    hall_code: str | None = None  # the hall a terminal or window key stands in
-
-    def may_see_person(self, id_number: str) -> bool:
-        """Whether unmasked personal data of this person may be shown to the caller."""
-        return self.role == Role.STAFF or (self.role == Role.MOBILE and self.subject == id_number)
 
 
 def hash_key(secret: str) -> str:

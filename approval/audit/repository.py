@@ -52,6 +52,17 @@ def chain_records(conn: Connection, chain: str) -> list[dict[str, Any]]:
     ]
 
 
+def first_records(conn: Connection, chain: str, count: int) -> list[dict[str, Any]]:
+    return [
+        {"at": r.at, "action": r.action, "detail": r.detail}
+        for r in conn.execute(
+            select(audit_records.c.at, audit_records.c.action, audit_records.c.detail)
+            .where(audit_records.c.chain == chain, audit_records.c.seq <= count)
+            .order_by(audit_records.c.seq)
+        )
+    ]
+
+
 def head(conn: Connection, chain: str) -> dict[str, Any] | None:
     row = conn.execute(select(audit_heads).where(audit_heads.c.chain == chain)).first()
     return _plain(row) if row else None
@@ -65,8 +76,11 @@ def all_chains(conn: Connection) -> list[str]:
 
 def iter_all_records(conn: Connection) -> Iterator[dict[str, Any]]:
     """Every record, chain by chain in seq order (streamed)."""
-    result = conn.execution_options(stream_results=True, yield_per=2000).execute(
-        select(audit_records).order_by(audit_records.c.chain, audit_records.c.seq)
+    # options on the statement, not the connection: they would outlive it on the request's one
+    result = conn.execute(
+        select(audit_records)
+        .order_by(audit_records.c.chain, audit_records.c.seq)
+        .execution_options(stream_results=True, yield_per=2000)
     )
     for row in result:
         yield _plain(row)

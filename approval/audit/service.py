@@ -129,6 +129,11 @@ def entries_for(conn: Connection, chain: str) -> list[dict[str, Any]]:
     return repository.chain_records(conn, chain)
 
 
+def first_records(conn: Connection, chain: str, count: int) -> list[dict[str, Any]]:
+    """The chain's first ``count`` records (at, action, detail), in order."""
+    return repository.first_records(conn, chain, count)
+
+
 def canonical(value: Any) -> bytes:
     return canonical_json(value)
 

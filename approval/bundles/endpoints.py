@@ -4,10 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Request
 
-from approval.access.endpoints import ContextDep, allow
-from approval.access.service import Principal, Role
+from approval.access.endpoints import allow
 from approval.bundles import service
 from approval.bundles.schemas import BundleCreate, BundleRead
+from approval.catalog.endpoints import CatalogDep
+from approval.endpoints import ConnDep, SettingsDep
 from approval.errors import (
     BundleNotFound,
     BundleScopeMissing,
@@ -20,6 +21,8 @@ from approval.errors import (
     UnknownHall,
     answered_with,
 )
+from approval.intake.endpoints import IntakeDep
+from approval.kernel.principal import Principal, Role
 from approval.openapi import json_body
 
 router = APIRouter(prefix="/v1/bundles", tags=["bundles"])
@@ -46,13 +49,13 @@ APPLICANTS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
 async def submit_bundle(
     bundle_code: str,
     request: Request,
-    context: ContextDep,
+    intake: IntakeDep,
     principal: Annotated[Principal, Depends(allow(*APPLICANTS))],
     idempotency_key: Annotated[str | None, Header(max_length=100)] = None,
 ) -> BundleRead:
     """One form, one submission: the registration is decided now, the other parts follow."""
     body = await service.submit_bundle(
-        context, principal, bundle_code, await request.body(), idempotency_key
+        intake, principal, bundle_code, await request.body(), idempotency_key
     )
     return BundleRead.model_validate(body)
 
@@ -60,9 +63,11 @@ async def submit_bundle(
 @router.get("/applications/{bundle_id}", responses=answered_with(BundleNotFound))
 def read_bundle(
     bundle_id: str,
-    context: ContextDep,
+    conn: ConnDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Depends(allow(*APPLICANTS))],
 ) -> BundleRead:
     """The combined result of a bundle and the state of each part."""
-    with context.db.reading() as conn:
-        return BundleRead.model_validate(service.read_bundle(conn, context, principal, bundle_id))
+    body = service.read_bundle(conn, catalog, settings.base_url, principal, bundle_id)
+    return BundleRead.model_validate(body)

@@ -12,19 +12,20 @@ from approval.applications.lifecycle import Decided
 from approval.bundles import repository
 from approval.calendar import WorkingCalendar
 from approval.catalog.items import REGISTRATION, Bundle, Catalog
+from approval.kernel.status import ApplicationStatus, Outcome
 
-_REGISTRATION_PART = {
-    "issued": ("completed", "已核准设立登记并发放营业执照"),
-    "reject": ("rejected", "设立登记不予登记，原因见设立登记的决定"),
-    "manual_review": ("in_review", "设立登记已转人工审核"),
-    "pending_verification": ("in_progress", "设立登记待核验，系统将自动重新核验"),
+_REGISTRATION_PART: dict[str, tuple[str, str]] = {
+    ApplicationStatus.ISSUED: ("completed", "已核准设立登记并发放营业执照"),
+    Outcome.REJECT: ("rejected", "设立登记不予登记，原因见设立登记的决定"),
+    Outcome.MANUAL_REVIEW: ("in_review", "设立登记已转人工审核"),
+    ApplicationStatus.PENDING_VERIFICATION: ("in_progress", "设立登记待核验，系统将自动重新核验"),
 }
 
 
 def _registration_part(registration: dict[str, Any]) -> tuple[str, str]:
     key = (
-        "issued"
-        if registration["status"] == "issued"
+        ApplicationStatus.ISSUED
+        if registration["status"] == ApplicationStatus.ISSUED
         else (registration["decision"] or registration["status"])
     )
     return _REGISTRATION_PART[key]
@@ -76,6 +77,8 @@ def follow_registration(
     staff review) moves its bundle's parts on, in the same transaction."""
 
     def on_decided(conn: Connection, event: Decided) -> None:
+        if event.previous is None:
+            return  # decided on receipt: its bundle, stored after it, is planned from the answer
         row = repository.find_by_registration(conn, event.application_id)
         if row is None:
             return

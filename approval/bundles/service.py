@@ -9,16 +9,15 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 
-from approval.access.service import Principal
+from approval.applications import repository as applications_repository
 from approval.bundles import repository
 from approval.bundles.parts import combined_status, plan_parts
 from approval.bundles.schemas import BundleCreate
 from approval.catalog.delivery import channel_of, check_delivery, hall_of_key
 from approval.catalog.items import Bundle, Catalog
-from approval.context import AppContext
 from approval.errors import BundleNotFound, BundleScopeMissing, InvalidApplication
-from approval.intake import repository as intake_repository
-from approval.intake import service as intake
+from approval.intake.service import Intake, read_application, submit
+from approval.kernel.principal import Principal
 from approval.problems import validation_errors
 
 
@@ -46,23 +45,23 @@ def render(
 
 
 async def submit_bundle(
-    ctx: AppContext,
+    intake: Intake,
     principal: Principal,
     bundle_code: str,
     body: bytes,
     idempotency_key: str | None,
 ) -> dict[str, Any]:
-    bundle = ctx.catalog.bundles.get(bundle_code)
+    bundle = intake.catalog.bundles.get(bundle_code)
     if bundle is None:
         raise BundleNotFound(f"没有编码为 {bundle_code} 的“一件事”")
     try:
         form = BundleCreate.model_validate_json(body)
     except ValidationError as exc:
         raise InvalidApplication(errors=validation_errors(exc)) from None
-    hall = hall_of_key(ctx.catalog, principal.hall_code, form.hall_code)
+    hall = hall_of_key(intake.catalog, principal.hall_code, form.hall_code)
     channel = channel_of(principal.role, hall)
     for code in bundle.items:
-        check_delivery(ctx.catalog.items[code], channel, hall)
+        check_delivery(intake.catalog.items[code], channel, hall)
     missing = [code for code in bundle.scope_hint if code not in form.application.scope]
     if missing:
         raise BundleScopeMissing(
@@ -73,18 +72,20 @@ async def submit_bundle(
             ],
         )
     key = f"{idempotency_key}:{bundle.code}" if idempotency_key else None
-    _, registration = await intake.submit(
-        ctx, principal, form.application.model_dump_json().encode(), key
+    # the registration is its own unit of work, decided and committed first; a retry of a
+    # bundle whose second step failed finds it by the same key and stores the bundle then
+    _, registration = await submit(
+        intake, principal, form.application.model_dump_json().encode(), key
     )
-    today = ctx.clock.today()
+    today = intake.clock.today()
 
     def store() -> dict[str, Any]:
-        with ctx.db.transaction() as conn:
+        with intake.db.transaction() as conn:
             existing = repository.find_by_registration(conn, registration["id"])
             if existing is not None:  # a retry of the same bundle submission
                 rows = [p._mapping for p in repository.parts(conn, existing.id)]
-                return render(existing.id, bundle, ctx.catalog, registration, rows)
-            parts = plan_parts(bundle, registration, ctx.catalog, ctx.calendar, today)
+                return render(existing.id, bundle, intake.catalog, registration, rows)
+            parts = plan_parts(bundle, registration, intake.catalog, intake.calendar, today)
             bundle_id = uuid.uuid4().hex
             repository.insert_bundle(
                 conn,
@@ -92,29 +93,27 @@ async def submit_bundle(
                 bundle_code=bundle.code,
                 registration_id=registration["id"],
                 key_id=principal.key_id,
-                now=ctx.clock.now(),
+                now=intake.clock.now(),
                 parts=parts,
             )
-        return render(bundle_id, bundle, ctx.catalog, registration, parts)
+        return render(bundle_id, bundle, intake.catalog, registration, parts)
 
     return await asyncio.to_thread(store)
 
 
 def read_bundle(
-    conn: Connection, ctx: AppContext, principal: Principal, bundle_id: str
+    conn: Connection, catalog: Catalog, base_url: str, principal: Principal, bundle_id: str
 ) -> dict[str, Any]:
     row = repository.get(conn, bundle_id)
-    registration_row = intake_repository.get_application(conn, row.registration_id) if row else None
+    registration_row = (
+        applications_repository.get_application(conn, row.registration_id) if row else None
+    )
     if (
         row is None
         or registration_row is None
-        or not intake.may_read(
-            principal, registration_row.key_id, registration_row.operator_id_number
-        )
+        or not principal.may_read(registration_row.key_id, registration_row.operator_id_number)
     ):
         raise BundleNotFound()
-    registration = intake.read_application(
-        conn, principal, row.registration_id, ctx.settings.base_url
-    )
+    registration = read_application(conn, principal, row.registration_id, base_url)
     rows = [p._mapping for p in repository.parts(conn, bundle_id)]
-    return render(bundle_id, ctx.catalog.bundles[row.bundle_code], ctx.catalog, registration, rows)
+    return render(bundle_id, catalog.bundles[row.bundle_code], catalog, registration, rows)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from approval.access.service import Role
 from approval.catalog.items import CHANNEL_LABELS, LEVEL_LABELS, Catalog, CatalogItem, Hall
 from approval.errors import HallNotOfKey, ItemNotDelegatedToHall, ItemNotOnChannel, UnknownHall
+from approval.kernel.principal import Role
 
 CHANNEL_OF_ROLE = {Role.TERMINAL: "terminal", Role.MOBILE: "mobile", Role.STAFF: "window"}
 

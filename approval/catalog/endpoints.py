@@ -4,39 +4,42 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse, Response
 
-from approval.access.endpoints import ContextDep
 from approval.catalog.guides import guide_html, guide_json, qr_svg, qr_wall_html
-from approval.catalog.items import CatalogItem
-from approval.context import AppContext
+from approval.catalog.items import Catalog, CatalogItem
+from approval.endpoints import SettingsDep, provided
 from approval.errors import CatalogItemNotFound, answered_with
 from approval.openapi import not_json
+from approval.settings import Settings
 
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
+CatalogDep = Annotated[Catalog, provided("catalog", Catalog)]
 
-def _item(context: AppContext, code: str) -> CatalogItem:
-    item = context.catalog.item(code)
+
+def _item(catalog: Catalog, code: str) -> CatalogItem:
+    item = catalog.item(code)
     if item is None:
         raise CatalogItemNotFound(f"事项目录中没有编码为 {code} 的事项")
     return item
 
 
-def _guide_url(context: AppContext, code: str) -> str:
-    return f"{context.settings.base_url}/v1/catalog/items/{code}/guide"
+def _guide_url(settings: Settings, code: str) -> str:
+    return f"{settings.base_url}/v1/catalog/items/{code}/guide"
 
 
 @router.get("/items")
 async def list_items(
-    context: ContextDep,
+    catalog: CatalogDep,
+    settings: SettingsDep,
     q: Annotated[str, Query(max_length=50, description="按编码、名称、部门或依据搜索")] = "",
     department: Annotated[str | None, Query(max_length=32)] = None,
     kind: Annotated[str | None, Query(max_length=16)] = None,
 ) -> dict[str, Any]:
     """Search the catalog (public)."""
-    items = context.catalog.search(q, department, kind)
+    items = catalog.search(q, department, kind)
     return {
         "count": len(items),
         "items": [
@@ -44,11 +47,11 @@ async def list_items(
                 "code": i.code,
                 "name": i.name,
                 "department": i.department,
-                "department_name": context.catalog.department_name(i),
+                "department_name": catalog.department_name(i),
                 "kind": i.kind,
                 "promised_limit_days": i.promised_limit_days,
                 "auto_approval": i.auto_approval,
-                "guide": _guide_url(context, i.code),
+                "guide": _guide_url(settings, i.code),
             }
             for i in items
         ],
@@ -56,19 +59,19 @@ async def list_items(
 
 
 @router.get("/items/{code}", responses=answered_with(CatalogItemNotFound))
-async def item_guide_json(code: str, context: ContextDep) -> dict[str, Any]:
+async def item_guide_json(code: str, catalog: CatalogDep, settings: SettingsDep) -> dict[str, Any]:
     """One item's service guide as JSON (public)."""
-    item = _item(context, code)
-    return guide_json(context.catalog, item, _guide_url(context, item.code))
+    item = _item(catalog, code)
+    return guide_json(catalog, item, _guide_url(settings, item.code))
 
 
 @router.get(
     "/items/{code}/guide", response_class=HTMLResponse, responses=answered_with(CatalogItemNotFound)
 )
-async def item_guide_page(code: str, context: ContextDep) -> HTMLResponse:
+async def item_guide_page(code: str, catalog: CatalogDep, settings: SettingsDep) -> HTMLResponse:
     """One item's service guide as a readable page with its QR code (public)."""
-    item = _item(context, code)
-    return HTMLResponse(guide_html(context.catalog, item, _guide_url(context, item.code)))
+    item = _item(catalog, code)
+    return HTMLResponse(guide_html(catalog, item, _guide_url(settings, item.code)))
 
 
 @router.get(
@@ -79,34 +82,34 @@ async def item_guide_page(code: str, context: ContextDep) -> HTMLResponse:
         **answered_with(CatalogItemNotFound),
     },
 )
-async def item_qr(code: str, context: ContextDep) -> Response:
+async def item_qr(code: str, catalog: CatalogDep, settings: SettingsDep) -> Response:
     """The QR code that opens the item's guide (for printing on the hall's QR wall)."""
-    item = _item(context, code)
-    return Response(qr_svg(_guide_url(context, item.code), scale=8), media_type="image/svg+xml")
+    item = _item(catalog, code)
+    return Response(qr_svg(_guide_url(settings, item.code), scale=8), media_type="image/svg+xml")
 
 
 @router.get("/qr-wall", response_class=HTMLResponse)
-async def qr_wall(request: Request, context: ContextDep) -> HTMLResponse:
+async def qr_wall(catalog: CatalogDep, settings: SettingsDep) -> HTMLResponse:
     """Every item's QR code on one page (public)."""
-    urls = {item.code: _guide_url(context, item.code) for item in context.catalog}
-    return HTMLResponse(qr_wall_html(context.catalog, urls))
+    urls = {item.code: _guide_url(settings, item.code) for item in catalog}
+    return HTMLResponse(qr_wall_html(catalog, urls))
 
 
 @router.get("/halls")
-async def halls(context: ContextDep) -> dict[str, Any]:
+async def halls(catalog: CatalogDep) -> dict[str, Any]:
     """The halls (city, township, village, bank branch) where applications can be filed."""
-    return {"halls": [h.model_dump(mode="json") for h in context.catalog.halls.values()]}
+    return {"halls": [h.model_dump(mode="json") for h in catalog.halls.values()]}
 
 
 @router.get("/bundles")
-async def bundles(context: ContextDep) -> dict[str, Any]:
+async def bundles(catalog: CatalogDep) -> dict[str, Any]:
     """The bundles (一件事): several items handled as one application (public)."""
     return {
         "bundles": [
             {
                 **b.model_dump(mode="json"),
-                "item_names": [context.catalog.items[c].name for c in b.items],
+                "item_names": [catalog.items[c].name for c in b.items],
             }
-            for b in context.catalog.bundles.values()
+            for b in catalog.bundles.values()
         ]
     }

@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
-from approval.catalog.scope import Problem, RuleDataError, line_at, read_rule_data
+from approval.kernel.rule_data import Problem, RuleDataError, line_at, read_rule_data
 
 Text = Annotated[str, StringConstraints(strict=True, strip_whitespace=True, min_length=1)]
 Code = Annotated[

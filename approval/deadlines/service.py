@@ -11,14 +11,18 @@ from sqlalchemy.engine import Connection
 from approval.bundles.tables import bundle_applications, bundle_parts
 from approval.catalog.items import Catalog
 from approval.database import applications
+from approval.kernel.status import ApplicationStatus, Outcome
 
 OPEN_PARTS = ("received", "waiting", "in_review", "in_progress")
 
 
 def overdue(conn: Connection, catalog: Catalog, today: dt.date) -> dict[str, Any]:
     open_application = or_(
-        applications.c.status == "pending_verification",
-        and_(applications.c.status == "decided", applications.c.outcome == "manual_review"),
+        applications.c.status == ApplicationStatus.PENDING_VERIFICATION.value,
+        and_(
+            applications.c.status == ApplicationStatus.DECIDED.value,
+            applications.c.outcome == Outcome.MANUAL_REVIEW.value,
+        ),
     )
     late_applications = conn.execute(
         select(

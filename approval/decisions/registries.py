@@ -1,4 +1,4 @@
-"""Ask the three registries at once, under one deadline; a silent registry is *unavailable*."""
+"""Ask every registry of the table at once, under one deadline; a silent one is *unavailable*."""
 
 from __future__ import annotations
 
@@ -10,35 +10,12 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from connectors.base import (
-    FoodDrugRegistry,
-    FoodFacts,
-    FoodQuery,
-    MarketFacts,
-    MarketQuery,
-    MarketSupervisionRegistry,
-    PropertyFacts,
-    PropertyQuery,
-    QueryPurpose,
-    RealEstateRegistry,
-    Registry,
-    RegistryUnavailable,
-)
+from connectors.base import Registry, RegistryUnavailable
+from connectors.registries import CaseParticulars, Registries, RegistrySpec
 
-_T = TypeVar("_T")
+__all__ = ["RegistryAnswer", "RegistryAnswers", "Registries", "ask_registries"]
 
-LEGAL_BASIS = {
-    Registry.MARKET: "《市场主体登记管理条例》第十六条、第十九条",
-    Registry.FOOD: "《市场主体登记管理条例》第十四条",
-    Registry.REALESTATE: "《不动产登记暂行条例》第二十五条、第二十八条",
-}
-
-
-@dataclass(frozen=True, slots=True)
-class Registries:
-    market: MarketSupervisionRegistry
-    food: FoodDrugRegistry
-    realestate: RealEstateRegistry
+_Facts = TypeVar("_Facts", bound=BaseModel)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +35,16 @@ class RegistryAnswer:
 
 @dataclass(frozen=True, slots=True)
 class RegistryAnswers:
-    market: MarketFacts | None
-    food: FoodFacts | None
-    realestate: PropertyFacts | None
+    """One answer per registry of the table, in its order."""
+
     answers: tuple[RegistryAnswer, ...]
+
+    def facts(self, spec: RegistrySpec[Any, _Facts]) -> _Facts | None:
+        """What ``spec``'s registry answered; None when it did not, or was not asked."""
+        for answer in self.answers:
+            if answer.registry == spec.registry and isinstance(answer.facts, spec.facts_type):
+                return answer.facts
+        return None
 
     @property
     def unavailable(self) -> list[Registry]:
@@ -87,48 +70,26 @@ async def ask_registries(
     property_certificate: str | None,
     deadline_seconds: float,
 ) -> RegistryAnswers:
-    def purpose(registry: Registry) -> QueryPurpose:
-        return QueryPurpose(case_id=case_id, legal_basis=LEGAL_BASIS[registry])
-
-    calls: dict[Registry, Awaitable[Any] | None] = {
-        Registry.MARKET: registries.market.lookup(
-            MarketQuery(
-                purpose=purpose(Registry.MARKET),
-                operator_id_number=operator_id_number,
-                authority_code=authority_code,
-                proposed_name=proposed_name,
-            )
-        ),
-        Registry.FOOD: registries.food.lookup(
-            FoodQuery(purpose=purpose(Registry.FOOD), operator_id_number=operator_id_number)
-        ),
-        Registry.REALESTATE: registries.realestate.lookup(
-            PropertyQuery(
-                purpose=purpose(Registry.REALESTATE), certificate_number=property_certificate
-            )
-        )
-        if property_certificate
-        else None,
-    }
+    case = CaseParticulars(
+        operator_id_number=operator_id_number,
+        authority_code=authority_code,
+        proposed_name=proposed_name,
+        property_certificate=property_certificate,
+    )
+    calls: dict[Registry, Awaitable[Any] | None] = {}
+    for spec in registries.table:
+        query = spec.query(spec.purpose(case_id), case)
+        calls[spec.registry] = registries.client(spec).lookup(query) if query is not None else None
     tasks = {r: asyncio.ensure_future(_timed(r, call)) for r, call in calls.items()}
     done, pending = await asyncio.wait(tasks.values(), timeout=deadline_seconds)
     for task in pending:
         task.cancel()
     deadline_ms = round(deadline_seconds * 1000)
-    answers = tuple(
-        task.result()
-        if task in done
-        else RegistryAnswer(registry, None, "no answer within the deadline", deadline_ms)
-        for registry, task in tasks.items()
-    )
-    by_registry = {a.registry: a.facts for a in answers}
     return RegistryAnswers(
-        market=_typed(by_registry[Registry.MARKET], MarketFacts),
-        food=_typed(by_registry[Registry.FOOD], FoodFacts),
-        realestate=_typed(by_registry[Registry.REALESTATE], PropertyFacts),
-        answers=answers,
+        tuple(
+            task.result()
+            if task in done
+            else RegistryAnswer(registry, None, "no answer within the deadline", deadline_ms)
+            for registry, task in tasks.items()
+        )
     )
-
-
-def _typed(value: object, cls: type[_T]) -> _T | None:
-    return value if isinstance(value, cls) else None

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
-from approval.engine.language import Outcome, Rule
+from approval.engine.language import Outcome as RuleOutcome
+from approval.engine.language import Rule
 from approval.engine.ruleset import OUTCOME_STRENGTH, Ruleset
-
-
-class Verdict(StrEnum):
-    APPROVE = "approve"
-    APPROVE_WITH_CONDITIONS = "approve_with_conditions"
-    MANUAL_REVIEW = "manual_review"
-    REJECT = "reject"
-
+from approval.kernel.status import Outcome
 
 UNAVAILABLE_REASON = {
     "rule_id": "R46-DATA-UNAVAILABLE",
@@ -28,13 +21,13 @@ UNAVAILABLE_REASON = {
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    verdict: Verdict
+    verdict: Outcome
     fired: tuple[Rule, ...]
     ruleset_version: str
 
     @property
     def approved(self) -> bool:
-        return self.verdict in (Verdict.APPROVE, Verdict.APPROVE_WITH_CONDITIONS)
+        return self.verdict in (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS)
 
     def reasons(self) -> list[dict[str, str]]:
         ordered = sorted(self.fired, key=lambda r: -OUTCOME_STRENGTH[r.outcome])
@@ -50,18 +43,19 @@ class Decision:
         ]
 
 
-_VERDICT = {
-    Outcome.REJECT: Verdict.REJECT,
-    Outcome.MANUAL_REVIEW: Verdict.MANUAL_REVIEW,
-    Outcome.APPROVE_WITH_CONDITIONS: Verdict.APPROVE_WITH_CONDITIONS,
+# a rule's outcome that decides (flag only marks); the strongest of those is the decision
+_DECIDES = {
+    RuleOutcome.REJECT: Outcome.REJECT,
+    RuleOutcome.MANUAL_REVIEW: Outcome.MANUAL_REVIEW,
+    RuleOutcome.APPROVE_WITH_CONDITIONS: Outcome.APPROVE_WITH_CONDITIONS,
 }
 
 
 def decide(ruleset: Ruleset, facts: dict[str, Any]) -> Decision:
     """Evaluate the facts; reject > manual_review > approve_with_conditions > approve."""
     fired = ruleset.fired(facts)
-    deciding = [r.outcome for r in fired if r.outcome in _VERDICT]
+    deciding = [r.outcome for r in fired if r.outcome in _DECIDES]
     verdict = (
-        _VERDICT[max(deciding, key=OUTCOME_STRENGTH.__getitem__)] if deciding else Verdict.APPROVE
+        _DECIDES[max(deciding, key=OUTCOME_STRENGTH.__getitem__)] if deciding else Outcome.APPROVE
     )
     return Decision(verdict, tuple(fired), ruleset.version)

@@ -1,15 +1,33 @@
-"""The one declared fact schema: every fact a rule may name, with its type.
+"""The one fact table: every fact a rule may name, with its type and how it is derived.
 
-The application, the values derived from it and the registry answers are flattened into these
-dotted names. Every fact is always present with its declared type, because durable_rules coerces
-types unreliably and treats missing fields surprisingly (see the engine's measured limits).
+A fact is declared once, together with its derivation from the application, its ID-number
+check, the registries' answers and the reference data (:class:`FactSources`), so a declared
+fact always has a value and nothing else reaches the rules. Word lists, dates and catalogue
+look-ups are worked out in Python and handed to the rules as plain typed facts: the rule engine
+has no dates, no contains and an unreliable regex. Every fact is always present with its
+declared type, because durable_rules coerces types unreliably and treats missing fields
+surprisingly (see the engine's measured limits).
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Any, get_args
+
+from approval.authorities import authority_for
+from approval.catalog.scope import ScopeCatalog, ScopeItem, ScopeKind, ScopeTag
+from approval.kernel.application import (
+    ApplicationCreate,
+    IdType,
+    OrganisationForm,
+    PremisesKind,
+)
+from approval.kernel.identity import IdNumberCheck, IdNumberInvalid, check_id_number
+from approval.names.analysis import NameAnalysis, NameLexicon, analyse_name
+from connectors.base import FoodFacts, MarketFacts, PropertyFacts
 
 
 class FactType(StrEnum):
@@ -21,10 +39,72 @@ class FactType(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class ReferenceData:
+    """The data files behind the derived facts, loaded once with the ruleset."""
+
+    scope: ScopeCatalog
+    names: NameLexicon
+
+
+def scope_items(app: ApplicationCreate, catalog: ScopeCatalog) -> list[ScopeItem | None]:
+    return [catalog.get(code) for code in app.scope]
+
+
+@dataclass(frozen=True, slots=True)
+class FactSources:
+    """What the facts of one application are derived from, each part worked out once."""
+
+    app: ApplicationCreate
+    id_check: IdNumberCheck
+    today: dt.date
+    name: NameAnalysis
+    scope_items: tuple[ScopeItem | None, ...]
+    scope_kinds: tuple[ScopeKind, ...]  # of the items found in the catalogue
+    scope_tags: frozenset[ScopeTag]
+    market: MarketFacts | None  # None: the registry did not answer
+    food: FoodFacts | None
+    estate: PropertyFacts | None  # None also when there was nothing to ask (online premises)
+    unavailable_count: int
+
+    @classmethod
+    def of(
+        cls,
+        app: ApplicationCreate,
+        id_check: IdNumberCheck,
+        reference: ReferenceData,
+        today: dt.date,
+        *,
+        market: MarketFacts | None,
+        food: FoodFacts | None,
+        estate: PropertyFacts | None,
+        unavailable_count: int,
+    ) -> FactSources:
+        items = scope_items(app, reference.scope)
+        known = [item for item in items if item is not None]
+        return cls(
+            app=app,
+            id_check=id_check,
+            today=today,
+            name=analyse_name(app.name, app.premises.district_code, reference.names),
+            scope_items=tuple(items),
+            scope_kinds=tuple(item.kind for item in known),
+            scope_tags=frozenset(tag for item in known for tag in item.tags),
+            market=market,
+            food=food,
+            estate=estate,
+            unavailable_count=unavailable_count,
+        )
+
+
+Derivation = Callable[[FactSources], bool | int | float | str]
+
+
+@dataclass(frozen=True, slots=True)
 class FactSpec:
     name: str
     type: FactType
     description: str
+    derive: Derivation
     choices: tuple[str, ...] = ()
 
     def normalise(self, value: Any) -> Any:
@@ -54,79 +134,342 @@ class FactSpec:
                 return value
 
 
-ID_TYPES = (
-    "resident_id",
-    "hk_macau_residence_permit",
-    "taiwan_residence_permit",
-    "foreign_permanent_residence",
-    "passport",
-)
 PROPERTY_USES = ("住宅", "商业", "办公", "工业", "商住", "未知")
+_KNOWN_USES = frozenset(PROPERTY_USES) - {"未知"}
+# declared and stored with decisions once, since removed: replaying stored facts drops them
+RETIRED_FACTS = frozenset({"operator.id_check_ok", "operator.birth_date_valid"})
 
-_B, _I, _N, _T, _E = FactType.BOOL, FactType.INT, FactType.NUMBER, FactType.TEXT, FactType.ENUM
+
+def _family_ids_ok(s: FactSources) -> bool:
+    try:
+        for member in s.app.family_members:
+            check_id_number("resident_id", member.id_number, s.today)
+    except IdNumberInvalid:
+        return False
+    return True
+
+
+def _ban_active(s: FactSources) -> bool:
+    until = s.market.false_registration_banned_until if s.market else None
+    return until is not None and until > s.today
+
+
+def _revoked_entity_count(s: FactSources) -> int:
+    entities = s.market.existing_entities if s.market else ()
+    return sum(1 for entity in entities if entity.status in ("吊销未注销", "经营异常"))
+
+
+def _registered_use(s: FactSources) -> str:
+    e = s.estate
+    return e.registered_use if e and e.found and e.registered_use in _KNOWN_USES else "未知"
+
+
+def _operator_has_lease(s: FactSources) -> bool:
+    leases = s.estate.leases if s.estate else ()
+    return any(
+        lease.lessee_id_number == s.id_check.number and lease.start <= s.today <= lease.end
+        for lease in leases
+    )
+
+
+def _valid_permit_count(s: FactSources) -> int:
+    permits = s.food.permits if s.food else ()
+    return sum(1 for permit in permits if permit.valid_until >= s.today)
+
+
+_B, _I, _N, _E = FactType.BOOL, FactType.INT, FactType.NUMBER, FactType.ENUM
+_Spec = FactSpec
 
 FACTS: dict[str, FactSpec] = {
     spec.name: spec
     for spec in (
-        FactSpec("operator.id_type", _E, "证件类型", ID_TYPES),
-        FactSpec("operator.id_check_ok", _B, "证件号码格式与校验位正确"),
-        FactSpec("operator.birth_date_valid", _B, "出生日期是真实日期且不晚于今天"),
-        FactSpec("operator.age", _I, "经营者周岁年龄（按服务时钟）"),
-        FactSpec("operator.is_foreign", _B, "外国人证件（护照、外国人永久居留身份证）"),
-        FactSpec("operator.division_known", _B, "身份证地址码在出生年份有效（仅供核验参考）"),
-        FactSpec("identity.face_match_score", _N, "人脸比对得分 0–1"),
-        FactSpec("identity.liveness_passed", _B, "活体检测通过"),
-        FactSpec("application.organisation_form", _E, "组成形式", ("individual", "family")),
-        FactSpec("application.family_member_count", _I, "参加经营的家庭成员人数"),
-        FactSpec("application.family_ids_ok", _B, "家庭成员证件号码均有效"),
-        FactSpec("name.present", _B, "申请使用名称"),
-        FactSpec("name.charset_ok", _B, "名称只用规范汉字"),
-        FactSpec("name.prohibited_hit_count", _I, "名称命中禁用词的个数"),
-        FactSpec("name.prohibited_obfuscated", _B, "禁用词经过变形（空格、符号）才命中"),
-        FactSpec("name.restricted_hit", _B, "名称含限用词（中国、中华、国家级、最佳等）"),
-        FactSpec("name.org_form_allowed", _B, "组织形式在允许清单内"),
-        FactSpec("name.org_form_forbidden", _B, "组织形式为企业、公司、合作社等"),
-        FactSpec("name.division_matches_premises", _B, "名称中的行政区划与经营场所一致"),
-        FactSpec("name.trade_name_length", _I, "字号的字数"),
-        FactSpec("name.structure_ok", _B, "名称结构为 行政区划+字号+行业+组织形式"),
-        FactSpec("scope.item_count", _I, "经营范围条目数"),
-        FactSpec("scope.unknown_count", _I, "不在经营范围规范目录中的条目数"),
-        FactSpec("scope.closed_count", _I, "个体工商户不得经营的条目数"),
-        FactSpec("scope.pre_approval_count", _I, "前置许可条目数"),
-        FactSpec("scope.post_permit_count", _I, "后置许可条目数"),
-        FactSpec("scope.filing_count", _I, "仅需备案的条目数"),
-        FactSpec("scope.has_fumes", _B, "含产生油烟的餐饮服务"),
-        FactSpec("scope.has_entertainment", _B, "含娱乐场所经营"),
-        FactSpec("scope.physical_premises_required", _B, "含须实体场所的条目"),
-        FactSpec("premises.kind", _E, "经营场所类型", ("physical", "online")),
-        FactSpec("premises.in_jurisdiction", _B, "经营场所在本市登记机关辖区内"),
-        FactSpec("premises.certificate_given", _B, "填报了不动产权证号"),
-        FactSpec("commitments.truthfulness", _B, "已签署真实性承诺"),
-        FactSpec("commitments.no_trading_before_permit", _B, "已签署取得许可前不经营承诺"),
-        FactSpec("commitments.residential_use_consent", _B, "已签署住改商利害关系业主同意承诺"),
-        FactSpec("commitments.e_commerce", _B, "已签署电子商务经营承诺"),
-        FactSpec("registries.unavailable_count", _I, "未能按时答复的登记系统个数"),
-        FactSpec("registries.market.identical_name", _B, "同一登记机关已有相同名称"),
-        FactSpec("registries.market.similar_name", _B, "同一登记机关已有相近名称"),
-        FactSpec("registries.market.serious_dishonesty", _B, "列入严重违法失信名单"),
-        FactSpec("registries.market.judgment_defaulter", _B, "列入失信被执行人名单"),
-        FactSpec("registries.market.false_registration_ban_active", _B, "虚假登记三年禁入期内"),
-        FactSpec("registries.market.impersonation_watch", _B, "列入冒名登记关注名单"),
-        FactSpec("registries.market.revoked_entity_count", _I, "名下吊销未注销或经营异常的主体数"),
-        FactSpec("registries.realestate.found", _B, "不动产登记簿有此权证"),
-        FactSpec("registries.realestate.registered_use", _E, "登记用途", PROPERTY_USES),
-        FactSpec("registries.realestate.sealed", _B, "不动产已被查封"),
-        FactSpec("registries.realestate.operator_is_owner", _B, "经营者是权利人"),
-        FactSpec("registries.realestate.operator_has_lease", _B, "经营者有在期的登记租赁"),
-        FactSpec("registries.realestate.district_matches", _B, "权证坐落与填报的区县一致"),
-        FactSpec("registries.food.valid_permit_count", _I, "经营者持有的有效食品经营许可数"),
-        FactSpec("registries.food.prepackaged_filing", _B, "已有仅销售预包装食品备案"),
+        _Spec(
+            "operator.id_type", _E, "证件类型", lambda s: s.app.operator.id_type, get_args(IdType)
+        ),
+        _Spec(
+            "operator.age", _I, "经营者周岁年龄（按服务时钟）", lambda s: s.id_check.age_on(s.today)
+        ),
+        _Spec(
+            "operator.is_foreign",
+            _B,
+            "外国人证件（护照、外国人永久居留身份证）",
+            lambda s: s.id_check.is_foreign,
+        ),
+        _Spec(
+            "operator.division_known",
+            _B,
+            "身份证地址码在出生年份有效（仅供核验参考）",
+            lambda s: s.id_check.division_known,
+        ),
+        _Spec(
+            "identity.face_match_score",
+            _N,
+            "人脸比对得分 0–1",
+            lambda s: s.app.identity_evidence.face_match_score,
+        ),
+        _Spec(
+            "identity.liveness_passed",
+            _B,
+            "活体检测通过",
+            lambda s: s.app.identity_evidence.liveness_passed,
+        ),
+        _Spec(
+            "application.organisation_form",
+            _E,
+            "组成形式",
+            lambda s: s.app.organisation_form,
+            get_args(OrganisationForm),
+        ),
+        _Spec(
+            "application.family_member_count",
+            _I,
+            "参加经营的家庭成员人数",
+            lambda s: len(s.app.family_members),
+        ),
+        _Spec("application.family_ids_ok", _B, "家庭成员证件号码均有效", _family_ids_ok),
+        _Spec("name.present", _B, "申请使用名称", lambda s: s.name.present),
+        _Spec("name.charset_ok", _B, "名称只用规范汉字", lambda s: s.name.charset_ok),
+        _Spec(
+            "name.prohibited_hit_count",
+            _I,
+            "名称命中禁用词的个数",
+            lambda s: len(s.name.prohibited_hits),
+        ),
+        _Spec(
+            "name.prohibited_obfuscated",
+            _B,
+            "禁用词经过变形（空格、符号）才命中",
+            lambda s: s.name.prohibited_obfuscated,
+        ),
+        _Spec(
+            "name.restricted_hit",
+            _B,
+            "名称含限用词（中国、中华、国家级、最佳等）",
+            lambda s: s.name.restricted_hit,
+        ),
+        _Spec(
+            "name.org_form_allowed", _B, "组织形式在允许清单内", lambda s: s.name.org_form_allowed
+        ),
+        _Spec(
+            "name.org_form_forbidden",
+            _B,
+            "组织形式为企业、公司、合作社等",
+            lambda s: s.name.org_form_forbidden,
+        ),
+        _Spec(
+            "name.division_matches_premises",
+            _B,
+            "名称中的行政区划与经营场所一致",
+            lambda s: s.name.division_matches_premises,
+        ),
+        _Spec("name.trade_name_length", _I, "字号的字数", lambda s: s.name.trade_name_length),
+        _Spec(
+            "name.structure_ok",
+            _B,
+            "名称结构为 行政区划+字号+行业+组织形式",
+            lambda s: s.name.structure_ok,
+        ),
+        _Spec("scope.item_count", _I, "经营范围条目数", lambda s: len(s.scope_items)),
+        _Spec(
+            "scope.unknown_count",
+            _I,
+            "不在经营范围规范目录中的条目数",
+            lambda s: s.scope_items.count(None),
+        ),
+        _Spec(
+            "scope.closed_count",
+            _I,
+            "个体工商户不得经营的条目数",
+            lambda s: s.scope_kinds.count(ScopeKind.CLOSED),
+        ),
+        _Spec(
+            "scope.pre_approval_count",
+            _I,
+            "前置许可条目数",
+            lambda s: s.scope_kinds.count(ScopeKind.PRE_APPROVAL),
+        ),
+        _Spec(
+            "scope.post_permit_count",
+            _I,
+            "后置许可条目数",
+            lambda s: s.scope_kinds.count(ScopeKind.POST_PERMIT),
+        ),
+        _Spec(
+            "scope.filing_count",
+            _I,
+            "仅需备案的条目数",
+            lambda s: s.scope_kinds.count(ScopeKind.FILING),
+        ),
+        _Spec(
+            "scope.has_fumes",
+            _B,
+            "含产生油烟的餐饮服务",
+            lambda s: ScopeTag.FUMES in s.scope_tags,
+        ),
+        _Spec(
+            "scope.has_entertainment",
+            _B,
+            "含娱乐场所经营",
+            lambda s: ScopeTag.ENTERTAINMENT in s.scope_tags,
+        ),
+        _Spec(
+            "scope.physical_premises_required",
+            _B,
+            "含须实体场所的条目",
+            lambda s: ScopeTag.PHYSICAL_PREMISES_REQUIRED in s.scope_tags,
+        ),
+        _Spec(
+            "premises.kind",
+            _E,
+            "经营场所类型",
+            lambda s: s.app.premises.kind,
+            get_args(PremisesKind),
+        ),
+        _Spec(
+            "premises.in_jurisdiction",
+            _B,
+            "经营场所在本市登记机关辖区内",
+            lambda s: authority_for(s.app.premises.district_code) is not None,
+        ),
+        _Spec(
+            "premises.certificate_given",
+            _B,
+            "填报了不动产权证号",
+            lambda s: bool(s.app.premises.property_certificate_number),
+        ),
+        _Spec(
+            "commitments.truthfulness",
+            _B,
+            "已签署真实性承诺",
+            lambda s: s.app.commitments.truthfulness,
+        ),
+        _Spec(
+            "commitments.no_trading_before_permit",
+            _B,
+            "已签署取得许可前不经营承诺",
+            lambda s: s.app.commitments.no_trading_before_permit,
+        ),
+        _Spec(
+            "commitments.residential_use_consent",
+            _B,
+            "已签署住改商利害关系业主同意承诺",
+            lambda s: s.app.commitments.residential_use_consent,
+        ),
+        _Spec(
+            "commitments.e_commerce",
+            _B,
+            "已签署电子商务经营承诺",
+            lambda s: s.app.commitments.e_commerce,
+        ),
+        _Spec(
+            "registries.unavailable_count",
+            _I,
+            "未能按时答复的登记系统个数",
+            lambda s: s.unavailable_count,
+        ),
+        _Spec(
+            "registries.market.identical_name",
+            _B,
+            "同一登记机关已有相同名称",
+            lambda s: bool(s.market and s.market.identical_name_exists),
+        ),
+        _Spec(
+            "registries.market.similar_name",
+            _B,
+            "同一登记机关已有相近名称",
+            lambda s: bool(s.market and s.market.similar_name_exists),
+        ),
+        _Spec(
+            "registries.market.serious_dishonesty",
+            _B,
+            "列入严重违法失信名单",
+            lambda s: bool(s.market and s.market.serious_dishonesty),
+        ),
+        _Spec(
+            "registries.market.judgment_defaulter",
+            _B,
+            "列入失信被执行人名单",
+            lambda s: bool(s.market and s.market.judgment_defaulter),
+        ),
+        _Spec(
+            "registries.market.false_registration_ban_active",
+            _B,
+            "虚假登记三年禁入期内",
+            _ban_active,
+        ),
+        _Spec(
+            "registries.market.impersonation_watch",
+            _B,
+            "列入冒名登记关注名单",
+            lambda s: bool(s.market and s.market.impersonation_watch),
+        ),
+        _Spec(
+            "registries.market.revoked_entity_count",
+            _I,
+            "名下吊销未注销或经营异常的主体数",
+            _revoked_entity_count,
+        ),
+        _Spec(
+            "registries.realestate.found",
+            _B,
+            "不动产登记簿有此权证",
+            lambda s: bool(s.estate and s.estate.found),
+        ),
+        _Spec(
+            "registries.realestate.registered_use", _E, "登记用途", _registered_use, PROPERTY_USES
+        ),
+        _Spec(
+            "registries.realestate.sealed",
+            _B,
+            "不动产已被查封",
+            lambda s: bool(s.estate and s.estate.sealed),
+        ),
+        _Spec(
+            "registries.realestate.operator_is_owner",
+            _B,
+            "经营者是权利人",
+            lambda s: bool(s.estate and s.id_check.number in s.estate.owner_id_numbers),
+        ),
+        _Spec(
+            "registries.realestate.operator_has_lease",
+            _B,
+            "经营者有在期的登记租赁",
+            _operator_has_lease,
+        ),
+        _Spec(
+            "registries.realestate.district_matches",
+            _B,
+            "权证坐落与填报的区县一致",
+            lambda s: bool(s.estate and s.estate.district_code == s.app.premises.district_code),
+        ),
+        _Spec(
+            "registries.food.valid_permit_count",
+            _I,
+            "经营者持有的有效食品经营许可数",
+            _valid_permit_count,
+        ),
+        _Spec(
+            "registries.food.prepackaged_filing",
+            _B,
+            "已有仅销售预包装食品备案",
+            lambda s: bool(s.food and s.food.prepackaged_filing_exists),
+        ),
     )
 }
 
 
+def derive_facts(sources: FactSources) -> dict[str, Any]:
+    """Every declared fact of one application, each by its own derivation."""
+    return {name: spec.derive(sources) for name, spec in FACTS.items()}
+
+
 def normalise_facts(flat: dict[str, Any]) -> dict[str, Any]:
-    """Check a flat fact mapping against the schema: every fact present, each of its type."""
+    """Check a flat fact mapping against the schema: every fact present, each of its type.
+
+    A retired fact in facts stored before its retirement is dropped, so past decisions replay.
+    """
+    if not RETIRED_FACTS.isdisjoint(flat):
+        flat = {name: value for name, value in flat.items() if name not in RETIRED_FACTS}
     missing = FACTS.keys() - flat.keys()
     unknown = flat.keys() - FACTS.keys()
     if missing or unknown:

@@ -5,11 +5,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import Response
 
-from approval.access.endpoints import ContextDep, allow
-from approval.access.service import Principal, Role
+from approval.access.endpoints import allow
+from approval.endpoints import ClockDep, ConnDep
 from approval.errors import AlreadyRated, ApplicationNotFound, NotYetCompleted, answered_with
 from approval.feedback import service
 from approval.feedback.schemas import RatingCreate
+from approval.kernel.principal import Principal, Role
 
 router = APIRouter(tags=["feedback"])
 
@@ -24,10 +25,10 @@ RATERS = (Role.MOBILE, Role.TERMINAL)
 def rate_application(
     application_id: str,
     rating: RatingCreate,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
     principal: Annotated[Principal, Depends(allow(*RATERS))],
 ) -> Response:
     """The applicant rates a completed application, once (满意率)."""
-    with context.db.transaction() as conn:
-        service.rate(conn, principal, application_id, rating, context.clock.now())
+    service.rate(conn, principal, application_id, rating, clock.now())
     return Response(status_code=204)

@@ -8,12 +8,12 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from approval.access.service import Principal
+from approval.applications import repository as applications_repository
 from approval.errors import AlreadyRated, ApplicationNotFound, NotYetCompleted
 from approval.feedback.schemas import RatingCreate
 from approval.feedback.tables import ratings
-from approval.intake import repository as intake_repository
-from approval.intake.service import is_completed, may_read
+from approval.kernel.principal import Principal
+from approval.kernel.status import is_completed
 
 
 def rate(
@@ -23,8 +23,8 @@ def rate(
     rating: RatingCreate,
     now: dt.datetime,
 ) -> None:
-    row = intake_repository.get_application(conn, application_id)
-    if row is None or not may_read(principal, row.key_id, row.operator_id_number):
+    row = applications_repository.get_application(conn, application_id)
+    if row is None or not principal.may_read(row.key_id, row.operator_id_number):
         raise ApplicationNotFound()
     if not is_completed(row.status, row.outcome):
         raise NotYetCompleted("申请尚未办结，办结后才能评价")

@@ -8,7 +8,6 @@ from sqlalchemy import Row, select
 from sqlalchemy.engine import Connection
 
 from approval.database import (
-    application_events,
     applications,
     registry_answers,
     row_writer,
@@ -17,29 +16,20 @@ from approval.database import (
 
 def find_by_idempotency_key(
     conn: Connection, key_id: str, idempotency_key: str
-) -> Row[Any, Any, Any] | None:
+) -> Row[Any, Any, Any, Any] | None:
     return conn.execute(
-        select(applications.c.id, applications.c.request_hash, applications.c.response).where(
-            applications.c.key_id == key_id, applications.c.idempotency_key == idempotency_key
-        )
+        select(
+            applications.c.id,
+            applications.c.request_hash,
+            applications.c.response,
+            applications.c.opening_records,
+        ).where(applications.c.key_id == key_id, applications.c.idempotency_key == idempotency_key)
     ).first()
-
-
-def insert_application(conn: Connection, **values: Any) -> None:
-    row_writer(applications, conn.dialect).insert(conn, [values])
 
 
 def insert_registry_answers(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
     if rows:
         row_writer(registry_answers, conn.dialect).insert(conn, rows)
-
-
-def insert_events(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    row_writer(application_events, conn.dialect).insert(conn, rows)
-
-
-def get_application(conn: Connection, application_id: str) -> Row[Any] | None:
-    return conn.execute(select(applications).where(applications.c.id == application_id)).first()
 
 
 def list_applications(
@@ -71,13 +61,3 @@ def list_applications(
         query = query.where(applications.c.created_at < before)
     order = (applications.c.created_at.desc(), applications.c.id.desc())
     return list(conn.execute(query.order_by(*order).limit(limit)))
-
-
-def list_events(conn: Connection, application_id: str) -> list[Row[Any]]:
-    return list(
-        conn.execute(
-            select(application_events.c.at, application_events.c.kind, application_events.c.detail)
-            .where(application_events.c.application_id == application_id)
-            .order_by(application_events.c.id)
-        )
-    )

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,16 +14,21 @@ from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from approval.access.service import APPLICANT_ROLES, Principal, Role
-from approval.audit.service import store_new_chain, submission_rows
+from approval.applications import repository as applications_repository
+from approval.applications.lifecycle import Actor, Lifecycle, opening_events, timeline
 from approval.calendar import WorkingCalendar
 from approval.catalog.delivery import channel_of, check_delivery, find_hall
-from approval.catalog.items import REGISTRATION, CatalogItem
-from approval.context import AppContext
-from approval.decisions.facts import ReferenceData, build_facts, licence_conditions
-from approval.decisions.registries import RegistryAnswers, ask_registries
-from approval.decisions.service import UNAVAILABLE_REASON, Verdict, decide
-from approval.engine.ruleset import Ruleset
+from approval.catalog.items import REGISTRATION, Catalog, CatalogItem
+from approval.clock import Clock
+from approval.database import Database
+from approval.decisions.determination import (
+    Determination,
+    RulesInForce,
+    answer_rows,
+    determine,
+    query_registries,
+)
+from approval.decisions.registries import Registries
 from approval.errors import (
     ApplicationNotFound,
     Forbidden,
@@ -39,11 +44,12 @@ from approval.kernel.identity import (
     check_id_number,
     mask_id_number,
 )
+from approval.kernel.principal import APPLICANT_ROLES, Principal, Role
 from approval.kernel.status import ApplicationStatus, Outcome
 from approval.licences import repository as licence_repository
-from approval.licences.document import SignedLicence
-from approval.licences.service import IssueRoute, issue_licence, record_issued
+from approval.licences.service import IssueRoute, LicenceIssuer, issue_notice, record_issued
 from approval.problems import validation_errors
+from approval.settings import Settings
 from approval.verification.service import park, store_exchanges
 from connectors.exchanges import recording
 
@@ -86,20 +92,25 @@ def render(
         }
         if credit_code
         else None,
-        "timeline": [
-            {"at": _json_ready(e["at"]), "kind": e["kind"], "detail": e["detail"]} for e in events
-        ],
+        "timeline": _timeline(events),
     }
 
 
-def _replay_or_conflict(row: Any, request_hash: str) -> dict[str, Any]:
+def _replay_or_conflict(conn: Connection, row: Any, request_hash: str) -> dict[str, Any]:
+    """The first answer again: stored without its timeline, which is the opening events."""
     if row.request_hash != request_hash:
         raise IdempotencyKeyReused(
             "该 Idempotency-Key 已用于另一份不同内容的申请；"
             "如需提交新申请，请使用新的 Idempotency-Key"
         )
     response: dict[str, Any] = row.response
-    return response
+    if "timeline" in response:  # stored before the timeline was stored once
+        return response
+    return {**response, "timeline": _timeline(opening_events(conn, row.id, row.opening_records))}
+
+
+def _timeline(events: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    return [{"at": _json_ready(e["at"]), "kind": e["kind"], "detail": e["detail"]} for e in events]
 
 
 def _parse(
@@ -121,176 +132,57 @@ def _parse(
     return app, id_check
 
 
-async def query_registries(
-    ctx: AppContext, application_id: str, app: ApplicationCreate, id_check: IdNumberCheck
-) -> RegistryAnswers:
-    """Ask the three registries about this application, under the one deadline."""
-    return await ask_registries(
-        ctx.registries,
-        case_id=application_id,
-        operator_id_number=id_check.number,
-        authority_code=app.premises.district_code,
-        proposed_name=app.name,
-        property_certificate=app.premises.property_certificate_number
-        if app.premises.kind == "physical"
-        else None,
-        deadline_seconds=ctx.settings.registry_deadline_ms / 1000,
-    )
-
-
 @dataclass(frozen=True, slots=True)
-class Determination:
-    """What the registries' answers lead to: parked, decided, or decided and issued."""
+class Intake:
+    """What receiving an application consults, wired once at the composition root."""
 
-    status: str  # pending_verification | decided | issued
-    outcome: str | None
-    reasons: list[dict[str, str]]
-    conditions: list[str]
-    ruleset_version: str | None
-    facts: dict[str, Any]
-    events: list[dict[str, Any]]
-    signed: SignedLicence | None
-    decided_at: dt.datetime
-
-    def columns(self) -> dict[str, Any]:
-        """The application's columns this sets."""
-        return {
-            "status": self.status,
-            "facts": self.facts,
-            "conditions": self.conditions,
-            "ruleset_version": self.ruleset_version,
-            "outcome": self.outcome,
-            "reasons": self.reasons,
-            "decided_at": self.decided_at if self.outcome else None,
-        }
-
-
-def determine(
-    ctx: AppContext,
-    app: ApplicationCreate,
-    id_check: IdNumberCheck,
-    answers: RegistryAnswers,
-    decided_at: dt.datetime,
-    rules: tuple[Ruleset, ReferenceData] | None = None,
-) -> Determination:
-    """Facts, decision and licence from the answers: the same at submission and on re-check.
-
-    A registry that did not answer parks the application; nothing is decided on missing facts.
-    ``rules`` is the ruleset in force when the application arrived (default: the active one).
-    """
-    ruleset, reference = rules or (ctx.ruleset, ctx.reference)
-    authority_code = app.premises.district_code
-    facts = build_facts(app, id_check, answers, reference, decided_at.date())
-    events: list[dict[str, Any]] = [
-        {
-            "at": decided_at,
-            "kind": "registries_queried",
-            "detail": {
-                a.registry.value: {"available": a.available, "latency_ms": a.latency_ms}
-                for a in answers.answers
-            },
-        },
-    ]
-    if answers.unavailable:
-        events.append(
-            {
-                "at": decided_at,
-                "kind": "pending_verification",
-                "detail": {"unavailable": [r.value for r in answers.unavailable]},
-            }
-        )
-        return Determination(
-            "pending_verification",
-            None,
-            [UNAVAILABLE_REASON],
-            [],
-            None,
-            facts,
-            events,
-            None,
-            decided_at,
-        )
-    decision = decide(ruleset, facts)
-    status = "issued" if decision.approved else "decided"
-    conditions = (
-        licence_conditions(
-            app,
-            reference.scope,
-            residential=facts["registries.realestate.registered_use"] == "住宅",
-        )
-        if decision.verdict == Verdict.APPROVE_WITH_CONDITIONS
-        else []
-    )
-    events.append(
-        {
-            "at": decided_at,
-            "kind": "decided",
-            "detail": {
-                "decision": decision.verdict.value,
-                "rules": [r.id for r in decision.fired],
-                "ruleset_version": decision.ruleset_version,
-            },
-        }
-    )
-    signed = None
-    if status == "issued":
-        signed = issue_licence(
-            serial=ctx.serials.take(authority_code),
-            app=app,
-            authority_code=authority_code,
-            catalog=reference.scope,
-            signer=ctx.signer,
-            now=decided_at,
-        )
-        events.append(
-            {
-                "at": decided_at,
-                "kind": "licence_issued",
-                "detail": {"credit_code": signed.document.credit_code},
-            }
-        )
-    return Determination(
-        status,
-        decision.verdict.value,
-        decision.reasons(),
-        conditions,
-        decision.ruleset_version,
-        facts,
-        events,
-        signed,
-        decided_at,
-    )
+    db: Database
+    clock: Clock
+    settings: Settings
+    registries: Registries
+    rules_in_force: Callable[[], RulesInForce]  # read once per application, when it arrives
+    issuer: LicenceIssuer
+    catalog: Catalog
+    calendar: WorkingCalendar
+    lifecycle: Lifecycle
 
 
 async def submit(
-    ctx: AppContext, principal: Principal, body: bytes, idempotency_key: str | None
+    intake: Intake, principal: Principal, body: bytes, idempotency_key: str | None
 ) -> tuple[int, dict[str, Any]]:
     """Decide an application within the request; a retry with the same key replays the answer.
 
+    The request is one unit of work, written once on a worker thread after the registries have
+    answered (no connection is held while they are asked); a request that fails writes nothing.
     The key is checked when the application is stored (a unique constraint), not before: a
     retry is rare, and a look-up on every submission would cost more than re-deciding retries.
     """
     request_hash = hashlib.sha256(body).hexdigest()
     if idempotency_key is None and principal.role in APPLICANT_ROLES:
         raise IdempotencyKeyRequired()
-    now = ctx.clock.now()
+    now = intake.clock.now()
     # a ruleset published while this application is in flight does not decide it
-    rules_in_force = (ctx.ruleset, ctx.reference)
+    rules_in_force = intake.rules_in_force()
     app, id_check = _parse(body, principal, now.date())
-    item = ctx.catalog.items[REGISTRATION]
-    hall = find_hall(ctx.catalog, principal.hall_code)
+    item = intake.catalog.items[REGISTRATION]
+    hall = find_hall(intake.catalog, principal.hall_code)
     channel = channel_of(principal.role, hall)
     check_delivery(item, channel, hall)
     application_id = uuid.uuid4().hex
     authority_code = app.premises.district_code
     with recording() as exchanges:
-        answers = await query_registries(ctx, application_id, app, id_check)
-    if not answers.unavailable and ctx.serials.needs_block(authority_code):
-        await asyncio.to_thread(ctx.serials.ensure_block, authority_code)
-    decided_at = ctx.clock.now()
-    determined = determine(ctx, app, id_check, answers, decided_at, rules_in_force)
-    ctx.shadow.observe(application_id, determined)
-    facts, status, signed = determined.facts, determined.status, determined.signed
+        answers = await query_registries(
+            intake.registries,
+            intake.settings.registry_deadline_ms / 1000,
+            application_id,
+            app,
+            id_check,
+        )
+    if not answers.unavailable and intake.issuer.serials.needs_block(authority_code):
+        await asyncio.to_thread(intake.issuer.ensure_serials, authority_code)
+    decided_at = intake.clock.now()
+    determined = determine(app, id_check, answers, decided_at, rules_in_force, intake.issuer)
+    status, signed = determined.status, determined.signed
     events: list[dict[str, Any]] = [
         {
             "at": now,
@@ -306,35 +198,44 @@ async def submit(
         "channel": channel,
         "hall_code": principal.hall_code,
         "item_code": item.code,
-        "due_date": due_date(ctx.calendar, item, now.date(), determined),
+        "due_date": due_date(intake.calendar, item, now.date(), determined),
         "key_id": principal.key_id,
         "idempotency_key": idempotency_key,
         "request_hash": request_hash,
-        "status": status,
         "operator_id_number": id_check.number,
         "authority_code": authority_code,
         "payload": app.model_dump(mode="json"),
         **determined.columns(),
     }
     credit_code = signed.document.credit_code if signed else None
-    response = render(row, events, credit_code, principal, ctx.settings.base_url)
-    audit_rows = submission_rows(
-        application_id, principal.key_id, principal.role.value, events, facts
-    )
+    response = render(row, events, credit_code, principal, intake.settings.base_url)
+    # the timeline is stored once, as the audit records of these events
+    row["response"] = {k: v for k, v in response.items() if k != "timeline"}
 
     def write() -> None:
-        with ctx.db.transaction() as conn:
-            _store(conn, row, response, events, answers, decided_at)
-            store_new_chain(conn, audit_rows)
+        with intake.db.transaction() as conn:
+            intake.lifecycle.open(
+                conn,
+                row,
+                events=events,
+                actor=Actor(principal.key_id, principal.role.value),
+                now=decided_at,
+                credit_code=credit_code,
+                notice=issue_notice(app, IssueRoute.AUTOMATIC) if signed else None,
+            )
+            repository.insert_registry_answers(
+                conn, answer_rows(application_id, answers, decided_at)
+            )
             store_exchanges(conn, exchanges, application_id, id_check.number, decided_at)
-            if status == "pending_verification":
-                park(conn, ctx.settings, application_id, decided_at)
+            if status == ApplicationStatus.PENDING_VERIFICATION:
+                park(conn, intake.settings, application_id, decided_at)
             if signed:
-                record_issued(conn, application_id, signed, app, IssueRoute.AUTOMATIC, decided_at)
+                record_issued(conn, application_id, signed, IssueRoute.AUTOMATIC, decided_at)
 
-    def first_stored(key: str) -> Any:
-        with ctx.db.reading() as conn:
-            return repository.find_by_idempotency_key(conn, principal.key_id, key)
+    def first_stored(key: str) -> dict[str, Any] | None:
+        with intake.db.reading() as conn:
+            seen = repository.find_by_idempotency_key(conn, principal.key_id, key)
+            return _replay_or_conflict(conn, seen, request_hash) if seen is not None else None
 
     # the database is written on a worker thread: a busy SQLite writer never stalls the loop
     try:
@@ -343,10 +244,10 @@ async def submit(
         if idempotency_key is None:
             raise
         # a retry, or the same key racing us from another request: the first one stored wins
-        seen = await asyncio.to_thread(first_stored, idempotency_key)
-        if seen is None:
+        replayed = await asyncio.to_thread(first_stored, idempotency_key)
+        if replayed is None:
             raise
-        return 201, _replay_or_conflict(seen, request_hash)
+        return 201, replayed
     return 201, response
 
 
@@ -354,72 +255,23 @@ def due_date(
     calendar: WorkingCalendar, item: CatalogItem, received: dt.date, determined: Determination
 ) -> dt.date:
     """The promised limit for a decision made at once; the legal one for a case that waits."""
-    waits = determined.status == "pending_verification" or determined.outcome == "manual_review"
+    waits = (
+        determined.status == ApplicationStatus.PENDING_VERIFICATION
+        or determined.outcome == Outcome.MANUAL_REVIEW
+    )
     return calendar.add_working_days(
         received, item.legal_limit_days if waits else item.promised_limit_days
     )
 
 
-def _store(
-    conn: Connection,
-    row: dict[str, Any],
-    response: dict[str, Any],
-    events: list[dict[str, Any]],
-    answers: RegistryAnswers,
-    now: dt.datetime,
-) -> None:
-    repository.insert_application(conn, **row, response=response)
-    repository.insert_registry_answers(conn, answer_rows(row["id"], answers, now))
-    repository.insert_events(conn, [{"application_id": row["id"], **e} for e in events])
-
-
-def answer_rows(
-    application_id: str, answers: RegistryAnswers, now: dt.datetime
-) -> list[dict[str, Any]]:
-    """The registry answers as stored with an application (at submission and on re-check)."""
-    return [
-        {
-            "application_id": application_id,
-            "registry": a.registry.value,
-            "available": a.available,
-            "answer": a.stored(),
-            "detail": a.detail,
-            "latency_ms": a.latency_ms,
-            "fetched_at": now,
-        }
-        for a in answers.answers
-    ]
-
-
-COMPLETED_STATUSES = frozenset(
-    {ApplicationStatus.ISSUED, ApplicationStatus.DECIDED, ApplicationStatus.REVOKED}
-)
-
-
-def is_completed(status: str, outcome: str | None) -> bool:
-    """办结: decided for good, by the rules or by staff (a case waiting for a person is not);
-    a licence revoked later was still 办结 when it was issued."""
-    return status in COMPLETED_STATUSES and outcome != Outcome.MANUAL_REVIEW
-
-
-def may_read(principal: Principal, key_id: str, operator_id_number: str) -> bool:
-    if principal.role == Role.STAFF:
-        return True
-    if principal.role == Role.TERMINAL:
-        return principal.key_id == key_id
-    if principal.role == Role.MOBILE:
-        return principal.subject == operator_id_number
-    return False
-
-
 def read_application(
     conn: Connection, principal: Principal, application_id: str, base_url: str
 ) -> dict[str, Any]:
-    row = repository.get_application(conn, application_id)
+    row = applications_repository.get_application(conn, application_id)
     # an application the caller may not read is reported as missing, not as forbidden
-    if row is None or not may_read(principal, row.key_id, row.operator_id_number):
+    if row is None or not principal.may_read(row.key_id, row.operator_id_number):
         raise ApplicationNotFound()
-    events = [e._mapping for e in repository.list_events(conn, application_id)]
+    events = timeline(conn, application_id)
     licence = licence_repository.find_licence_for_application(conn, application_id)
     return render(
         row._mapping, events, licence.credit_code if licence else None, principal, base_url

@@ -43,6 +43,8 @@ IdType = Literal[
     "foreign_permanent_residence",
     "passport",
 ]
+OrganisationForm = Literal["individual", "family"]
+PremisesKind = Literal["physical", "online"]
 
 
 class _Input(BaseModel):
@@ -68,7 +70,7 @@ class FamilyMember(_Input):
 
 
 class PremisesIn(_Input):
-    kind: Literal["physical", "online"] = Field(default="physical", description="实体场所或网店")
+    kind: PremisesKind = Field(default="physical", description="实体场所或网店")
     address: Address = Field(description="经营场所（或网店经营者的住所）地址")
     district_code: DistrictCode = Field(description="经营场所所在区县的行政区划代码")
     property_certificate_number: PropertyCertificate | None = Field(
@@ -106,7 +108,7 @@ class ApplicationCreate(_Input):
 
     operator: OperatorIn
     identity_evidence: IdentityEvidence
-    organisation_form: Literal["individual", "family"] = Field(description="组成形式")
+    organisation_form: OrganisationForm = Field(description="组成形式")
     family_members: list[FamilyMember] = Field(default_factory=list, max_length=10)
     name: BusinessName | None = Field(default=None, description="名称（可不使用名称）")
     premises: PremisesIn

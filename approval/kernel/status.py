@@ -17,3 +17,14 @@ class Outcome(StrEnum):
     APPROVE_WITH_CONDITIONS = "approve_with_conditions"
     MANUAL_REVIEW = "manual_review"
     REJECT = "reject"
+
+
+COMPLETED_STATUSES = frozenset(
+    {ApplicationStatus.ISSUED, ApplicationStatus.DECIDED, ApplicationStatus.REVOKED}
+)
+
+
+def is_completed(status: str, outcome: str | None) -> bool:
+    """办结: decided for good, by the rules or by staff (a case waiting for a person is not);
+    a licence revoked later was still 办结 when it was issued."""
+    return status in COMPLETED_STATUSES and outcome != Outcome.MANUAL_REVIEW

@@ -5,13 +5,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.engine import Connection
 
-from approval.access.endpoints import ContextDep, allow
-from approval.access.service import Principal, Role
+from approval.access.endpoints import allow
+from approval.applications import repository as applications_repository
+from approval.endpoints import ConnDep, SettingsDep, SignerDep
 from approval.errors import LicenceNotFound, answered_with
-from approval.intake import repository as intake_repository
-from approval.intake.service import may_read
 from approval.kernel.identifiers import IdentifierInvalid, parse_credit_code
+from approval.kernel.principal import Principal, Role
 from approval.licences.pdf import render_licence_pdf
 from approval.licences.schemas import LicenceRead, LicenceVerification, SigningKeyRead
 from approval.licences.service import load_licence, verification
@@ -33,12 +34,11 @@ CreditCodeDep = Annotated[str, Depends(_credit_code)]
 HOLDERS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
 
 
-def _licence_for(context: ContextDep, principal: Principal, credit_code: str) -> Any:
-    with context.db.transaction() as conn:
-        signed, status, application_id = load_licence(conn, credit_code)
-        application = intake_repository.get_application(conn, application_id)
-    if application is None or not may_read(
-        principal, application.key_id, application.operator_id_number
+def _licence_for(conn: Connection, principal: Principal, credit_code: str) -> Any:
+    signed, status, application_id = load_licence(conn, credit_code)
+    application = applications_repository.get_application(conn, application_id)
+    if application is None or not principal.may_read(
+        application.key_id, application.operator_id_number
     ):
         raise LicenceNotFound()
     return signed, status
@@ -47,11 +47,11 @@ def _licence_for(context: ContextDep, principal: Principal, credit_code: str) ->
 @router.get("/v1/licences/{credit_code}", responses=answered_with(LicenceNotFound))
 def licence_json(
     credit_code: CreditCodeDep,
-    context: ContextDep,
+    conn: ConnDep,
     principal: Annotated[Principal, Depends(allow(*HOLDERS))],
 ) -> LicenceRead:
     """The signed electronic licence: the document, its Ed25519 signature and key id."""
-    signed, status = _licence_for(context, principal, credit_code)
+    signed, status = _licence_for(conn, principal, credit_code)
     return LicenceRead.model_validate({**dict(signed), "status": status})
 
 
@@ -62,12 +62,12 @@ def licence_json(
 )
 def licence_pdf(
     credit_code: CreditCodeDep,
-    context: ContextDep,
+    conn: ConnDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Depends(allow(*HOLDERS))],
 ) -> Response:
     """The printable licence with the verification QR code."""
-    signed, _ = _licence_for(context, principal, credit_code)
-    settings = context.settings
+    signed, _ = _licence_for(conn, principal, credit_code)
     pdf = render_licence_pdf(
         signed,
         f"{settings.base_url}/v1/verify/{signed.document.credit_code}",
@@ -81,12 +81,12 @@ def licence_pdf(
 
 
 @router.get("/v1/licence-signing-key")
-def signing_key(context: ContextDep) -> SigningKeyRead:
+def signing_key(signer: SignerDep) -> SigningKeyRead:
     """The public key that verifies every licence signature (public)."""
     return SigningKeyRead(
         algorithm="Ed25519",
-        key_id=context.signer.key_id,
-        public_key_pem=context.signer.public_key_pem(),
+        key_id=signer.key_id,
+        public_key_pem=signer.public_key_pem(),
     )
 
 
@@ -99,11 +99,10 @@ def signing_key(context: ContextDep) -> SigningKeyRead:
     },
 )
 def verify(
-    credit_code: CreditCodeDep, request: Request, context: ContextDep
+    credit_code: CreditCodeDep, request: Request, conn: ConnDep, signer: SignerDep
 ) -> LicenceVerification | Response:
     """Is this licence genuine and current? Public; a browser (the QR code) gets a page."""
-    with context.db.transaction() as conn:
-        result = verification(conn, credit_code, context.signer.public_key_pem())
+    result = verification(conn, credit_code, signer.public_key_pem())
     if "text/html" not in request.headers.get("accept", ""):
         return LicenceVerification.model_validate(result)
     verdict = "有效" if result["current"] else ("已撤销" if result["genuine"] else "验证失败")

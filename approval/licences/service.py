@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -16,8 +17,8 @@ from approval.kernel.application import ApplicationCreate
 from approval.licences import repository
 from approval.licences.credit_code import credit_code_for
 from approval.licences.document import LicenceDocument, ScopeItem, SignedLicence, sign_licence
+from approval.licences.serials import CreditSerials
 from approval.signing import LicenceSigner
-from approval.supervision import repository as supervision_repository
 
 
 def _scope_lines(app: ApplicationCreate, catalog: ScopeCatalog) -> tuple[ScopeItem, ...]:
@@ -65,6 +66,33 @@ def issue_licence(
     return sign_licence(document, signer)
 
 
+@dataclass(frozen=True, slots=True)
+class LicenceIssuer:
+    """Credit-code serials and the signing key: what issuing a licence needs."""
+
+    serials: CreditSerials
+    signer: LicenceSigner
+
+    def ensure_serials(self, authority_code: str) -> None:
+        """Reserve a block of serials now if the next licence would (a database write): callers
+        on an event loop run this on a worker thread first, so that issuing stays in memory."""
+        if self.serials.needs_block(authority_code):
+            self.serials.ensure_block(authority_code)
+
+    def issue(
+        self, app: ApplicationCreate, catalog: ScopeCatalog, now: dt.datetime
+    ) -> SignedLicence:
+        authority_code = app.premises.district_code
+        return issue_licence(
+            serial=self.serials.take(authority_code),
+            app=app,
+            authority_code=authority_code,
+            catalog=catalog,
+            signer=self.signer,
+            now=now,
+        )
+
+
 class IssueRoute(StrEnum):
     AUTOMATIC = "automatic"  # the rules decided
     MANUAL = "manual"  # a person decided after review
@@ -74,11 +102,10 @@ def record_issued(
     conn: Connection,
     application_id: str,
     signed: SignedLicence,
-    app: ApplicationCreate,
     route: IssueRoute,
     now: dt.datetime,
 ) -> None:
-    """The licence and its outbox event, the same for every route, in the caller's transaction."""
+    """The licence, the same for every route, in the caller's transaction."""
     document = signed.document
     repository.insert_licence(
         conn,
@@ -92,18 +119,12 @@ def record_issued(
         route=route.value,
         now=now,
     )
-    supervision_repository.insert_outbox(
-        conn,
-        "licence_issued",
-        application_id,
-        {
-            "credit_code": document.credit_code,
-            "scope": list(app.scope),
-            "authority": app.premises.district_code,
-            "route": route.value,
-        },
-        now,
-    )
+
+
+def issue_notice(app: ApplicationCreate, route: IssueRoute) -> dict[str, Any]:
+    """What the supervising departments are told of an issue beside its credit code, the same
+    for every route (the supervision outbox follows ``LicenceIssued``)."""
+    return {"scope": list(app.scope), "authority": app.premises.district_code, "route": route.value}
 
 
 def load_licence(conn: Connection, credit_code: str) -> tuple[SignedLicence, str, str]:

@@ -15,7 +15,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from approval.catalog.scope import Problem, RuleDataError, line_at, read_rule_data
+from approval.kernel.rule_data import Problem, RuleDataError, line_at, read_rule_data
 
 __all__ = [
     "Division",

@@ -13,9 +13,9 @@ import datetime as dt
 from dataclasses import dataclass
 
 from approval.database import Database
-from approval.decisions.registries import Registries
 from approval.supervision import repository
 from connectors.base import MarketFacts, MarketQuery, MarketSupervisionRegistry
+from connectors.registries import MARKET, Registries
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +40,4 @@ class MarketWithLocalBans:
 
 
 def with_local_bans(registries: Registries, db: Database) -> Registries:
-    return Registries(
-        market=MarketWithLocalBans(registries.market, db),
-        food=registries.food,
-        realestate=registries.realestate,
-    )
+    return registries.replace(MARKET, MarketWithLocalBans(registries.client(MARKET), db))

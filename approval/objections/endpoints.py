@@ -7,14 +7,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
 
-from approval.access.endpoints import ContextDep, allow
-from approval.access.service import Principal, Role
+from approval.access.endpoints import allow
 from approval.applications.errors import ApplicationStateChanged, IllegalApplicationTransition
-from approval.errors import LicenceNotFound, answered_with
+from approval.endpoints import CalendarDep, ClockDep, ConnDep, LifecycleDep
+from approval.errors import IllegalTransition, LicenceNotFound, answered_with
 from approval.kernel.identifiers import CreditCode, ResidentId
+from approval.kernel.principal import Principal, Role
 from approval.objections import service
 from approval.objections.service import NoticeRunning, NotTheImpersonatedPerson, ObjectionNotFound
-from approval.supervision.errors import IllegalTransition
 
 router = APIRouter(prefix="/v1/objections", tags=["objections"])
 
@@ -71,35 +71,34 @@ class DecisionIn(_In):
 )
 def file_objection(
     body: ObjectionIn,
-    context: ContextDep,
+    conn: ConnDep,
+    calendar: CalendarDep,
+    clock: ClockDep,
     principal: Annotated[Principal, Depends(allow(Role.MOBILE))],
 ) -> dict[str, Any]:
     """The person whose identity was used objects (identity: the app's key bound to their ID)."""
-    calendar = context.calendar
-    with context.db.transaction() as conn:
-        return service.file_objection(
-            conn, principal, body.credit_code, body.grounds, context.clock.now(), calendar
-        )
+    return service.file_objection(
+        conn, principal, body.credit_code, body.grounds, clock.now(), calendar
+    )
 
 
 @router.get("")
 def list_objections(
-    context: ContextDep, principal: Annotated[Principal, STAFF], overdue: bool = False
+    conn: ConnDep, clock: ClockDep, principal: Annotated[Principal, STAFF], overdue: bool = False
 ) -> dict[str, Any]:
     """Open objections by stage deadline; ``overdue=true``: the stage's deadline has passed."""
-    with context.db.reading() as conn:
-        items = service.list_open(conn, principal, context.clock.today(), overdue)
+    items = service.list_open(conn, principal, clock.today(), overdue)
     return {"items": items}
 
 
 @router.get("/{objection_id}", responses=answered_with(ObjectionNotFound))
 def read_objection(
     objection_id: str,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
     principal: Annotated[Principal, Depends(allow(Role.STAFF, Role.MOBILE))],
 ) -> dict[str, Any]:
-    with context.db.reading() as conn:
-        return service.read(conn, principal, objection_id, context.clock.today())
+    return service.read(conn, principal, objection_id, clock.today())
 
 
 @router.post(
@@ -108,22 +107,21 @@ def read_objection(
 def acceptance(
     objection_id: str,
     body: AcceptanceIn,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
     """受理 or not (within 3 working days)."""
-    with context.db.transaction() as conn:
-        return service.decide_acceptance(
-            conn, principal, objection_id, context.clock.now(), body.accept, body.reason
-        )
+    return service.decide_acceptance(
+        conn, principal, objection_id, clock.now(), body.accept, body.reason
+    )
 
 
 @router.get("/{objection_id}/evidence", responses=answered_with(ObjectionNotFound))
 def evidence(
-    objection_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]
+    objection_id: str, conn: ConnDep, principal: Annotated[Principal, STAFF]
 ) -> dict[str, Any]:
-    with context.db.reading() as conn:
-        return service.evidence(conn, principal, objection_id)
+    return service.evidence(conn, principal, objection_id)
 
 
 @router.post(
@@ -132,14 +130,12 @@ def evidence(
 def public_notice(
     objection_id: str,
     body: ReasonIn,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
     """The parties cannot be reached: 45 days' public notice before any decision."""
-    with context.db.transaction() as conn:
-        return service.start_public_notice(
-            conn, principal, objection_id, context.clock.now(), body.reason
-        )
+    return service.start_public_notice(conn, principal, objection_id, clock.now(), body.reason)
 
 
 @router.post(
@@ -149,20 +145,20 @@ def public_notice(
 def investigation(
     objection_id: str,
     body: InvestigationIn,
-    context: ContextDep,
+    conn: ConnDep,
+    calendar: CalendarDep,
+    clock: ClockDep,
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
-    calendar = context.calendar
-    with context.db.transaction() as conn:
-        return service.finish_investigation(
-            conn,
-            principal,
-            objection_id,
-            context.clock.now(),
-            body.finding,
-            body.reason,
-            calendar,
-        )
+    return service.finish_investigation(
+        conn,
+        principal,
+        objection_id,
+        clock.now(),
+        body.finding,
+        body.reason,
+        calendar,
+    )
 
 
 @router.post(
@@ -171,20 +167,20 @@ def investigation(
 def legal_review(
     objection_id: str,
     body: LegalReviewIn,
-    context: ContextDep,
+    conn: ConnDep,
+    calendar: CalendarDep,
+    clock: ClockDep,
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
-    calendar = context.calendar
-    with context.db.transaction() as conn:
-        return service.finish_legal_review(
-            conn,
-            principal,
-            objection_id,
-            context.clock.now(),
-            body.opinion,
-            body.reason,
-            calendar,
-        )
+    return service.finish_legal_review(
+        conn,
+        principal,
+        objection_id,
+        clock.now(),
+        body.opinion,
+        body.reason,
+        calendar,
+    )
 
 
 @router.post(
@@ -196,24 +192,25 @@ def legal_review(
 def decision(
     objection_id: str,
     body: DecisionIn,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
+    lifecycle: LifecycleDep,
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
     """终办: revoke, revoke only the false items, or not revoke — with reasons."""
     person = body.responsible_person
-    with context.db.transaction() as conn:
-        return service.decide(
-            conn,
-            principal,
-            objection_id,
-            context.clock.now(),
-            body.decision,
-            body.reason,
-            body.false_items,
-            person.id_number if person else None,
-            person.name if person else None,
-            context.lifecycle,
-        )
+    return service.decide(
+        conn,
+        principal,
+        objection_id,
+        clock.now(),
+        body.decision,
+        body.reason,
+        body.false_items,
+        person.id_number if person else None,
+        person.name if person else None,
+        lifecycle,
+    )
 
 
 @router.post(
@@ -225,11 +222,10 @@ def decision(
 def annulment(
     objection_id: str,
     body: ReasonIn,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
+    lifecycle: LifecycleDep,
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
     """Annul a wrong revocation and restore the prior state."""
-    with context.db.transaction() as conn:
-        return service.annul(
-            conn, principal, objection_id, context.clock.now(), body.reason, context.lifecycle
-        )
+    return service.annul(conn, principal, objection_id, clock.now(), body.reason, lifecycle)

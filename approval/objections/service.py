@@ -25,20 +25,18 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
-from approval.access.service import Principal, Role
-from approval.applications.lifecycle import Actor, Lifecycle
+from approval.applications import repository as applications_repository
+from approval.applications.lifecycle import Actor, ItemsRevoked, LicenceRevoked, Lifecycle
 from approval.audit import repository as audit_repository
 from approval.audit.chain import Entry
 from approval.audit.service import append
-from approval.calendar import WorkingCalendar
-from approval.errors import Forbidden, NotFound
-from approval.intake import repository as intake_repository
+from approval.calendar import WorkingCalendar, add_months, add_years
+from approval.errors import Forbidden, IllegalTransition, NotFound
 from approval.kernel.identity import mask_id_number
+from approval.kernel.principal import Principal, Role
 from approval.kernel.status import ApplicationStatus
 from approval.objections import repository
 from approval.supervision import repository as supervision_repository
-from approval.supervision.calendar import add_months, add_years
-from approval.supervision.errors import IllegalTransition
 
 ACCEPTANCE_WORKING_DAYS = 3
 INVESTIGATION_MONTHS = 3
@@ -191,7 +189,7 @@ def file_objection(
         created_at=now,
         updated_at=now,
     )
-    intake_repository.insert_events(
+    applications_repository.insert_events(
         conn,
         [
             {
@@ -275,7 +273,8 @@ def evidence(conn: Connection, principal: Principal, objection_id: str) -> dict[
             "id_number": app.operator_id_number,
             "face_match_score": app.payload["identity_evidence"]["face_match_score"],
             "liveness_passed": app.payload["identity_evidence"]["liveness_passed"],
-            "id_check_ok": facts.get("operator.id_check_ok"),
+            # only a number that passes the check is accepted: a stored application passed it
+            "id_check_ok": True,
             "impersonation_watch": facts.get("registries.market.impersonation_watch"),
             "contact_mobile": app.payload["contact"]["mobile"],
         },
@@ -413,28 +412,22 @@ def decide(
         responsible_id_number=responsible_id_number,
         previous_licence_status=licence.status,
     )
-    event = {
-        "at": now,
-        "kind": event_kind,
-        "detail": {"objection_id": row.id, "reason": reason, **_jsonable(detail)},
-    }
+    notice = {"objection_id": row.id, "reason": reason, **_jsonable(detail)}
+    event = {"at": now, "kind": event_kind, "detail": notice}
     if decision == "revoke" and revokes_now:
         _move_licence(conn, lifecycle, principal, row, ApplicationStatus.REVOKED, event, now)
     else:
-        intake_repository.insert_events(conn, [{"application_id": row.application_id, **event}])
-    if decision != "not_revoke":
-        supervision_repository.insert_outbox(
-            conn,
-            event_kind,
-            row.application_id,
-            {
-                "credit_code": row.credit_code,
-                "objection_id": row.id,
-                "reason": reason,
-                **_jsonable(detail),
-            },
-            now,
+        applications_repository.insert_events(
+            conn, [{"application_id": row.application_id, **event}]
         )
+        # the departments hear of every revocation decision, also of one whose licence another
+        # objection's revocation had already revoked
+        if decision == "revoke":
+            lifecycle.publish(
+                conn, LicenceRevoked(row.application_id, row.credit_code, now, notice)
+            )
+        elif decision == "revoke_false_items":
+            lifecycle.publish(conn, ItemsRevoked(row.application_id, row.credit_code, now, notice))
     row = _load(conn, objection_id)
     _advance(conn, principal, row, now, "closed", None, reason, "objection_decided", **detail)
     return read(conn, principal, objection_id, today)
@@ -464,16 +457,12 @@ def annul(
         "detail": {"objection_id": row.id, "reason": reason, "other_revocations": standing},
     }
     if standing:
-        intake_repository.insert_events(conn, [{"application_id": row.application_id, **event}])
-    else:
-        _move_licence(conn, lifecycle, principal, row, ApplicationStatus.ISSUED, event, now)
-        supervision_repository.insert_outbox(
-            conn,
-            "licence_restored",
-            row.application_id,
-            {"credit_code": row.credit_code, "objection_id": row.id, "reason": reason},
-            now,
+        applications_repository.insert_events(
+            conn, [{"application_id": row.application_id, **event}]
         )
+    else:
+        notice = {"objection_id": row.id, "reason": reason}
+        _move_licence(conn, lifecycle, principal, row, ApplicationStatus.ISSUED, event, now, notice)
     row = _load(conn, objection_id)
     _advance(
         conn,
@@ -497,8 +486,10 @@ def _move_licence(
     to: ApplicationStatus,
     event: dict[str, Any],
     now: dt.datetime,
+    notice: dict[str, Any] | None = None,
 ) -> None:
-    """Revoke (to REVOKED) or restore (to ISSUED) the objection's licence and registration."""
+    """Revoke (to REVOKED) or restore (to ISSUED) the objection's licence and registration;
+    the departments are told what the event says unless ``notice`` says otherwise."""
     revoking = to == ApplicationStatus.REVOKED
     repository.set_licence_status(conn, row.credit_code, "revoked" if revoking else "current")
     lifecycle.transition(
@@ -511,6 +502,7 @@ def _move_licence(
         actor=Actor(principal.key_id, principal.role.value),
         now=now,
         credit_code=row.credit_code,
+        notice=event["detail"] if notice is None else notice,
     )
 
 

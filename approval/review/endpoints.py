@@ -7,13 +7,29 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from approval.access.endpoints import ContextDep, allow
-from approval.access.service import Principal, Role
+from approval.access.endpoints import allow
 from approval.applications.errors import ApplicationStateChanged, IllegalApplicationTransition
-from approval.errors import answered_with
+from approval.decisions.facts import ReferenceData
+from approval.endpoints import (
+    CalendarDep,
+    ClockDep,
+    ConnDep,
+    LifecycleDep,
+    SignerDep,
+    provided,
+)
+from approval.engine.ruleset import Ruleset
+from approval.errors import IllegalTransition, answered_with
+from approval.kernel.principal import Principal, Role
+from approval.kernel.status import Outcome
+from approval.licences.serials import CreditSerials
 from approval.review import service
 from approval.review.service import ClaimedByAnother, NotInQueue
-from approval.supervision.errors import IllegalTransition
+
+SerialsDep = Annotated[CreditSerials, provided("serials", CreditSerials)]
+ReferenceDep = Annotated[ReferenceData, provided("reference", ReferenceData)]
+
+RulesetDep = Annotated[Ruleset, provided("ruleset", Ruleset)]
 
 router = APIRouter(prefix="/v1/review", tags=["review"])
 
@@ -38,36 +54,40 @@ class ExtensionIn(_In):
 
 @router.get("/cases")
 def list_cases(
-    context: ContextDep,
+    conn: ConnDep,
+    calendar: CalendarDep,
+    clock: ClockDep,
     principal: Annotated[Principal, STAFF],
     overdue: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> dict[str, Any]:
     """Applications waiting for a person, oldest first; ``overdue=true``: past the limit."""
-    calendar = context.calendar
-    with context.db.reading() as conn:
-        items = service.list_queue(conn, context.clock.today(), calendar, overdue)
+    items = service.list_queue(conn, clock.today(), calendar, overdue)
     return {"total": len(items), "items": items[:limit]}
 
 
 @router.get("/cases/{application_id}", responses=answered_with(NotInQueue))
 def read_case(
-    application_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]
+    application_id: str,
+    conn: ConnDep,
+    calendar: CalendarDep,
+    ruleset: RulesetDep,
+    clock: ClockDep,
+    principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
-    calendar = context.calendar
-    with context.db.reading() as conn:
-        return service.view(conn, application_id, context.ruleset, context.clock.today(), calendar)
+    return service.view(conn, application_id, ruleset, clock.today(), calendar)
 
 
 @router.post("/cases/{application_id}/claim", responses=answered_with(NotInQueue, ClaimedByAnother))
 def claim_case(
-    application_id: str, context: ContextDep, principal: Annotated[Principal, STAFF]
+    application_id: str,
+    conn: ConnDep,
+    calendar: CalendarDep,
+    clock: ClockDep,
+    ruleset: RulesetDep,
+    principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
-    calendar = context.calendar
-    with context.db.transaction() as conn:
-        return service.claim(
-            conn, principal, application_id, context.clock.now(), calendar, context.ruleset
-        )
+    return service.claim(conn, principal, application_id, clock.now(), calendar, ruleset)
 
 
 @router.post(
@@ -76,21 +96,21 @@ def claim_case(
 def extend_case(
     application_id: str,
     body: ExtensionIn,
-    context: ContextDep,
+    conn: ConnDep,
+    calendar: CalendarDep,
+    clock: ClockDep,
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
     """The head's extension (+3 working days, once)."""
-    calendar = context.calendar
-    with context.db.transaction() as conn:
-        return service.extend(
-            conn,
-            principal,
-            application_id,
-            context.clock.now(),
-            calendar,
-            body.approved_by,
-            body.reason,
-        )
+    return service.extend(
+        conn,
+        principal,
+        application_id,
+        clock.now(),
+        calendar,
+        body.approved_by,
+        body.reason,
+    )
 
 
 @router.post(
@@ -102,29 +122,33 @@ def extend_case(
 def decide_case(
     application_id: str,
     body: DecisionIn,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
+    serials: SerialsDep,
+    reference: ReferenceDep,
+    signer: SignerDep,
+    lifecycle: LifecycleDep,
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
     """Approve (the licence is issued as for an automatic approval) or reject, with reasons."""
-    with context.db.reading() as conn:
-        prepared = service.prepare(conn, principal, application_id)
-    approve = body.decision == "approve"
-    now = context.clock.now()
+    prepared = service.prepare(conn, principal, application_id)
+    approve = body.decision == Outcome.APPROVE.value
+    now = clock.now()
     signed = None
     if approve:
-        # the serial is taken outside the decision's transaction (it has its own)
-        serial = context.serials.take(prepared.authority_code)
-        signed = service.issue(prepared, serial, context.reference.scope, context.signer, now)
-    with context.db.transaction() as conn:
-        return service.decide(
-            conn,
-            principal,
-            application_id,
-            now,
-            approve,
-            body.reasons,
-            prepared,
-            context.reference.scope,
-            signed,
-            context.lifecycle,
-        )
+        # a credit-code serial is a sequence: taken in its own short transaction, before this
+        # one writes, so a rolled-back decision leaves a gap and never a duplicate
+        serial = serials.take(prepared.authority_code)
+        signed = service.issue(prepared, serial, reference.scope, signer, now)
+    return service.decide(
+        conn,
+        principal,
+        application_id,
+        now,
+        approve,
+        body.reasons,
+        prepared,
+        reference.scope,
+        signed,
+        lifecycle,
+    )

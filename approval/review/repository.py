@@ -6,6 +6,7 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.engine import Connection
 
 from approval.database import applications, registry_answers
+from approval.kernel.status import ApplicationStatus, Outcome
 from approval.review.tables import review_cases
 
 
@@ -28,7 +29,10 @@ def queue(conn: Connection) -> list[Row[Any]]:
                     review_cases, review_cases.c.application_id == applications.c.id
                 )
             )
-            .where(applications.c.status == "decided", applications.c.outcome == "manual_review")
+            .where(
+                applications.c.status == ApplicationStatus.DECIDED.value,
+                applications.c.outcome == Outcome.MANUAL_REVIEW.value,
+            )
             .order_by(applications.c.created_at)
         )
     )

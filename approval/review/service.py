@@ -15,24 +15,22 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
-from approval.access.service import Principal
 from approval.applications.errors import ApplicationStateChanged
-from approval.applications.lifecycle import Actor, Lifecycle
+from approval.applications.lifecycle import Actor, Lifecycle, timeline
 from approval.audit.chain import Entry
 from approval.audit.service import append
 from approval.calendar import WorkingCalendar
 from approval.catalog.scope import ScopeCatalog
 from approval.decisions.facts import licence_conditions
 from approval.engine.ruleset import Ruleset
-from approval.errors import ApplicationNotFound
-from approval.intake import repository as intake_repository
+from approval.errors import ApplicationNotFound, IllegalTransition
 from approval.kernel.application import ApplicationCreate
-from approval.kernel.status import ApplicationStatus
+from approval.kernel.principal import Principal
+from approval.kernel.status import ApplicationStatus, Outcome
 from approval.licences.document import SignedLicence
-from approval.licences.service import IssueRoute, issue_licence, record_issued
+from approval.licences.service import IssueRoute, issue_licence, issue_notice, record_issued
 from approval.review import repository
 from approval.signing import LicenceSigner
-from approval.supervision.errors import IllegalTransition
 
 LIMIT_WORKING_DAYS = 3
 EXTENSION_WORKING_DAYS = 3
@@ -78,7 +76,11 @@ def list_queue(
 
 def _waiting(conn: Connection, application_id: str) -> Row[Any]:
     app = repository.get_application(conn, application_id)
-    if app is None or app.status != "decided" or app.outcome != "manual_review":
+    if (
+        app is None
+        or app.status != ApplicationStatus.DECIDED
+        or app.outcome != Outcome.MANUAL_REVIEW
+    ):
         raise NotInQueue()
     return app
 
@@ -165,10 +167,15 @@ def view(
             for a in repository.answers(conn, application_id)
         ],
         "timeline": [
-            {"at": e.at.isoformat(), "kind": e.kind, "detail": e.detail}
-            for e in intake_repository.list_events(conn, application_id)
+            {"at": _iso(e["at"]), "kind": e["kind"], "detail": e["detail"]}
+            for e in timeline(conn, application_id)
         ],
     }
+
+
+def _iso(at: str | dt.datetime) -> str:
+    # opening events are read from their audit records, which keep the time as text
+    return at if isinstance(at, str) else at.isoformat()
 
 
 def extend(
@@ -267,12 +274,12 @@ def decide(
     case = repository.get_case(conn, application_id)
     if case is None or case.claimed_by != principal.key_id:
         raise IllegalTransition("请先认领该申请，再作出决定")
-    outcome = "approve" if approve else "reject"
+    outcome = Outcome.APPROVE if approve else Outcome.REJECT
     staff_reasons = [
         {
             "rule_id": "MANUAL",
             "code": "MANUAL_REVIEW_DECISION",
-            "outcome": outcome,
+            "outcome": outcome.value,
             "text": text,
             "basis": BASIS,
         }
@@ -284,19 +291,19 @@ def decide(
         else []
     )
     if approve and conditions:
-        outcome = "approve_with_conditions"
+        outcome = Outcome.APPROVE_WITH_CONDITIONS
     status = ApplicationStatus.ISSUED if approve else ApplicationStatus.DECIDED
     events: list[dict[str, Any]] = [
         {
             "at": now,
             "kind": "reviewed",
-            "detail": {"decision": outcome, "reasons": reasons, "by": principal.key_id},
+            "detail": {"decision": outcome.value, "reasons": reasons, "by": principal.key_id},
         }
     ]
-    entries = [_entry(principal, now, "review_decided", "；".join(reasons), decision=outcome)]
+    entries = [_entry(principal, now, "review_decided", "；".join(reasons), decision=outcome.value)]
     credit_code = signed.document.credit_code if signed is not None else None
     if signed is not None and credit_code is not None:
-        record_issued(conn, application_id, signed, prepared.app, IssueRoute.MANUAL, now)
+        record_issued(conn, application_id, signed, IssueRoute.MANUAL, now)
         events.append({"at": now, "kind": "licence_issued", "detail": {"credit_code": credit_code}})
         entries.append(_entry(principal, now, "licence_issued", credit_code=credit_code))
     try:
@@ -306,7 +313,7 @@ def decide(
             status,
             expected_from=ApplicationStatus.DECIDED,
             columns={
-                "outcome": outcome,
+                "outcome": outcome.value,
                 "reasons": staff_reasons + list(app.reasons),
                 "conditions": conditions,
                 "decided_at": now,
@@ -316,14 +323,17 @@ def decide(
             now=now,
             credit_code=credit_code,
             entries=entries,
+            notice=issue_notice(prepared.app, IssueRoute.MANUAL) if signed is not None else None,
         )
     except ApplicationStateChanged:
         raise NotInQueue() from None
-    repository.update_case(conn, application_id, decided_at=now, decision=outcome, reasons=reasons)
+    repository.update_case(
+        conn, application_id, decided_at=now, decision=outcome.value, reasons=reasons
+    )
     return {
         "application_id": application_id,
         "status": status.value,
-        "decision": outcome,
+        "decision": outcome.value,
         "credit_code": signed.document.credit_code if signed else None,
         "conditions": conditions,
     }

@@ -29,10 +29,10 @@ def _dir(settings: Settings, path: Path | None) -> Path:
 
 def _load_or_exit(settings: Settings, rules_dir: Path) -> Any:
     """Load every rule and reference file; print each problem and exit 2 if any is refused."""
-    from approval.catalog.scope import RuleDataError
     from approval.context import load_reference_data
     from approval.engine.language import RuleFileError
     from approval.engine.ruleset import Ruleset
+    from approval.kernel.rule_data import RuleDataError
 
     try:
         load_reference_data(settings.model_copy(update={"rules_dir": rules_dir}))

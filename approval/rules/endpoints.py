@@ -10,9 +10,12 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from approval.access.endpoints import ContextDep, allow
-from approval.access.service import Principal, Role
+from approval.access.endpoints import allow
+from approval.database import after_commit
+from approval.endpoints import ClockDep, ConnDep, SettingsDep, provided
+from approval.engine.ruleset import Ruleset
 from approval.errors import ApplicationNotFound, answered_with
+from approval.kernel.principal import Principal, Role
 from approval.rules import repository, service
 from approval.rules.errors import (
     FourEyesRequired,
@@ -27,6 +30,8 @@ from approval.rules.errors import (
 from approval.rules.publishing import evidence
 from approval.rules.schemas import RulesetList, RulesetProposed, RulesetVersionRead
 from approval.rules.simulation import simulate
+
+RulesetDep = Annotated[Ruleset, provided("ruleset", Ruleset)]
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 
@@ -75,12 +80,11 @@ def _since(day: dt.date | None) -> dt.datetime | None:
 )
 def explain_application(
     application_id: str,
-    context: ContextDep,
+    conn: ConnDep,
     _principal: Annotated[Principal, Depends(allow(*EXPLAINERS))],
 ) -> Any:
     """Every rule of the version that decided: fired or not, each condition, and why not."""
-    with context.db.reading() as conn:
-        return _json(service.explain_application(conn, application_id))
+    return _json(service.explain_application(conn, application_id))
 
 
 @router.get(
@@ -89,41 +93,40 @@ def explain_application(
 )
 def replay_application(
     application_id: str,
-    context: ContextDep,
+    conn: ConnDep,
     _principal: Annotated[Principal, Depends(allow(*EXPLAINERS))],
     version: Annotated[str, Query(min_length=6, max_length=64)],
 ) -> Any:
     """The decision a stored ruleset version would make on the application's stored facts."""
-    with context.db.reading() as conn:
-        _, files = service.stored_files(conn, version)
-        ruleset = service.compile_files(files)
-        try:
-            return _json(service.replay(conn, application_id, ruleset))
-        finally:
-            ruleset.close()
+    _, files = service.stored_files(conn, version)
+    ruleset = service.compile_files(files)
+    try:
+        return _json(service.replay(conn, application_id, ruleset))
+    finally:
+        ruleset.close()
 
 
 @router.get("/rulesets")
 def list_rulesets(
-    context: ContextDep, _principal: Annotated[Principal, Depends(allow(*READERS))]
+    conn: ConnDep,
+    ruleset: RulesetDep,
+    _principal: Annotated[Principal, Depends(allow(*READERS))],
 ) -> RulesetList:
-    with context.db.reading() as conn:
-        rows = repository.list_versions(conn)
+    rows = repository.list_versions(conn)
     versions = [RulesetVersionRead.model_validate(r._mapping) for r in rows]
-    return RulesetList(running=context.ruleset.version, versions=versions)
+    return RulesetList(running=ruleset.version, versions=versions)
 
 
 @router.get("/rulesets/{version}/diff", responses=answered_with(RulesetNotFound))
 def diff_rulesets(
     version: str,
-    context: ContextDep,
+    conn: ConnDep,
     _principal: Annotated[Principal, Depends(allow(*READERS))],
     against: Annotated[str, Query(min_length=6, max_length=64)],
 ) -> Any:
     """What changes from ``against`` to ``version``, rule by rule."""
-    with context.db.reading() as conn:
-        _, old = service.stored_files(conn, against)
-        _, new = service.stored_files(conn, version)
+    _, old = service.stored_files(conn, against)
+    _, new = service.stored_files(conn, version)
     return _json(service.diff(old, new))
 
 
@@ -134,14 +137,12 @@ def diff_rulesets(
 )
 def propose_ruleset(
     body: ProposeIn,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
     principal: Annotated[Principal, Depends(allow(*ADMINS))],
 ) -> RulesetProposed:
     """Store a draft version; another rule_admin must approve it before it runs."""
-    with context.db.transaction() as conn:
-        version = service.propose(
-            conn, body.files, principal.key_id, body.note, context.clock.now()
-        )
+    version = service.propose(conn, body.files, principal.key_id, body.note, clock.now())
     return RulesetProposed(version=version, status="draft")
 
 
@@ -154,39 +155,39 @@ def propose_ruleset(
 def approve_ruleset(
     version: str,
     request: Request,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
+    ruleset: RulesetDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Depends(allow(*ADMINS))],
 ) -> Any:
     """Approve and activate a draft (four eyes); the check, tests and simulation are attached."""
-    with context.db.reading() as conn:
-        full, files = service.stored_files(conn, version)
-        row = repository.get(conn, full)
-        if row is not None and row.author == principal.key_id:
-            # refuse before the costly evidence: the same person cannot approve
-            service.approve(conn, full, principal.key_id, {}, context.clock.now())
-        candidate = service.compile_files(files)
-        try:
-            pack = evidence(
-                conn, files, candidate, context.ruleset, context.settings.rules_dir / "tests"
-            )
-        finally:
-            candidate.close()
-    with context.db.transaction() as conn:
-        service.approve(conn, full, principal.key_id, pack, context.clock.now())
-    request.app.state.rules_live.poll_once()  # at once here; other processes at their next poll
+    full, files = service.stored_files(conn, version)
+    row = repository.get(conn, full)
+    if row is not None and row.author == principal.key_id:
+        # refuse before the costly evidence: the same person cannot approve
+        service.approve(conn, full, principal.key_id, {}, clock.now())
+    candidate = service.compile_files(files)
+    try:
+        pack = evidence(conn, files, candidate, ruleset, settings.rules_dir / "tests")
+    finally:
+        candidate.close()
+    service.approve(conn, full, principal.key_id, pack, clock.now())
+    # at once here, when committed; other processes at their next poll
+    after_commit(conn, request.app.state.rules_live.poll_once)
     return _json({"version": full, "status": "active", "evidence": pack})
 
 
 @router.post("/rulesets/rollback", responses=answered_with(NoPreviousRuleset))
 def rollback_ruleset(
     request: Request,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
     principal: Annotated[Principal, Depends(allow(*ADMINS))],
 ) -> Any:
     """Back to the version the active one replaced, at once."""
-    with context.db.transaction() as conn:
-        old, new = service.rollback(conn, principal.key_id, context.clock.now())
-    request.app.state.rules_live.poll_once()
+    old, new = service.rollback(conn, principal.key_id, clock.now())
+    after_commit(conn, request.app.state.rules_live.poll_once)
     return _json({"from": old, "to": new})
 
 
@@ -194,41 +195,38 @@ def rollback_ruleset(
 def shadow_ruleset(
     body: ShadowIn,
     request: Request,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
     principal: Annotated[Principal, Depends(allow(*ADMINS))],
 ) -> Any:
     """Run a version beside the active one on live traffic (``version: null`` stops it)."""
-    with context.db.transaction() as conn:
-        version = service.set_shadow(conn, body.version, principal.key_id, context.clock.now())
-    request.app.state.rules_live.poll_once()
+    version = service.set_shadow(conn, body.version, principal.key_id, clock.now())
+    after_commit(conn, request.app.state.rules_live.poll_once)
     return _json({"shadow": version})
 
 
 @router.get("/rulesets/shadow/disagreements")
 def shadow_disagreements(
-    context: ContextDep,
+    conn: ConnDep,
     _principal: Annotated[Principal, Depends(allow(*EXPLAINERS))],
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
 ) -> Any:
-    with context.db.reading() as conn:
-        rows = repository.disagreements(conn, None, limit)
+    rows = repository.disagreements(conn, None, limit)
     return _json([{str(k): v for k, v in r._mapping.items()} for r in rows])
 
 
 @router.post("/rulesets/simulations", responses=answered_with(RulesetNotFound))
 def simulate_ruleset(
     body: SimulateIn,
-    context: ContextDep,
+    conn: ConnDep,
+    ruleset: RulesetDep,
     _principal: Annotated[Principal, Depends(allow(*EXPLAINERS))],
 ) -> Any:
     """A stored version over stored applications, against the running one."""
-    with context.db.reading() as conn:
-        _, files = service.stored_files(conn, body.version)
-        candidate = service.compile_files(files)
-        try:
-            report = simulate(
-                conn, context.ruleset, candidate, _since(body.since), flip_limit=body.flip_limit
-            )
-        finally:
-            candidate.close()
+    _, files = service.stored_files(conn, body.version)
+    candidate = service.compile_files(files)
+    try:
+        report = simulate(conn, ruleset, candidate, _since(body.since), flip_limit=body.flip_limit)
+    finally:
+        candidate.close()
     return _json(report)

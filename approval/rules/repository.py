@@ -117,7 +117,7 @@ def stored_applications(
         where.append(applications.c.created_at >= since)
     total = conn.execute(select(func.count()).select_from(applications).where(*where)).scalar_one()
     # staff's final decision on a manually reviewed case, to compare the candidate with
-    rows = conn.execution_options(yield_per=batch).execute(
+    rows = conn.execute(
         select(
             applications.c.id,
             applications.c.facts,
@@ -127,5 +127,7 @@ def stored_applications(
         .outerjoin(review_cases, review_cases.c.application_id == applications.c.id)
         .where(*where)
         .order_by(applications.c.created_at, applications.c.id)
+        # on the statement: an option set on the connection would outlive it on the request's
+        .execution_options(yield_per=batch)
     )
     return int(total), rows

@@ -1,8 +1,8 @@
 """Shadow mode on the submit path: remember each decision for the candidate to be tried on.
 
-``observe`` is all the submit path pays: one attribute test when no candidate is shadowed, an
-append otherwise. The candidate is evaluated, and disagreements written, by the background
-poller (approval.rules.live), never inside a request.
+``on_decided`` (a ``Decided`` subscriber) is all the submit path pays: one attribute test when
+no candidate is shadowed, an append otherwise. The candidate is evaluated, and disagreements
+written, by the background poller (approval.rules.live), never inside a request.
 """
 
 from __future__ import annotations
@@ -11,6 +11,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.engine import Connection
+
+from approval.applications.lifecycle import Decided
 from approval.engine.ruleset import Ruleset
 
 
@@ -28,20 +31,18 @@ class ShadowQueue:
     candidate: Ruleset | None = None
     pending: deque[Observed] = field(default_factory=lambda: deque(maxlen=100_000))
 
-    def observe(self, application_id: str, determined: Any) -> None:
-        """Called after each live determination (approval.intake.service.Determination)."""
-        if self.candidate is None or determined.outcome is None:
+    def on_decided(self, _conn: Connection, event: Decided) -> None:
+        """A subscriber to ``Decided``: a decision the rules made (at submission or by the
+        verification worker) is remembered in memory, nothing more, inside the transaction."""
+        if self.candidate is None or event.ruleset_version is None or event.outcome is None:
             return
-        fired: list[str] = next(
-            (e["detail"]["rules"] for e in determined.events if e["kind"] == "decided"), []
-        )
         self.pending.append(
             Observed(
-                application_id,
-                determined.facts,
-                determined.ruleset_version,
-                determined.outcome,
-                tuple(fired),
+                event.application_id,
+                dict(event.facts or {}),
+                event.ruleset_version,
+                event.outcome,
+                event.fired,
             )
         )
 

@@ -15,17 +15,18 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from approval.decisions.service import Verdict, decide
+from approval.decisions.service import decide
 from approval.engine.ruleset import Ruleset, explain_rules
+from approval.kernel.status import Outcome
 from approval.rules import repository
 from approval.rules.explain import rule_view
 
-VERDICTS = [v.value for v in Verdict]
+VERDICTS = [v.value for v in Outcome]
 # staff decide a manual case approve or reject; the candidate agrees when it would too
 # (a candidate that would still send the case to manual review agrees with neither)
 STAFF_AGREES = {
-    "approve": {Verdict.APPROVE.value, Verdict.APPROVE_WITH_CONDITIONS.value},
-    "reject": {Verdict.REJECT.value},
+    "approve": {Outcome.APPROVE.value, Outcome.APPROVE_WITH_CONDITIONS.value},
+    "reject": {Outcome.REJECT.value},
 }
 Progress = Callable[[int, int], None]
 

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
-from approval.access.endpoints import ContextDep
-from approval.context import AppContext
+from approval.calendar import WorkingCalendar
+from approval.catalog.endpoints import CatalogDep
+from approval.catalog.items import Catalog
+from approval.database import Database
+from approval.endpoints import CalendarDep, ClockDep, DatabaseDep
 from approval.stats.page import stats_page
 from approval.stats.service import compute_stats, today_label
 
@@ -35,9 +40,10 @@ class SharedFigures:
     def __init__(self) -> None:
         self._running: asyncio.Future[Figures] | None = None
 
-    async def get(self, context: AppContext) -> Figures:
+    async def get(self, compute: Callable[[], Figures]) -> Figures:
+        """``compute``'s answer, computed on a worker thread unless a computation is running."""
         if self._running is None:
-            self._running = asyncio.ensure_future(asyncio.to_thread(_compute, context))
+            self._running = asyncio.ensure_future(asyncio.to_thread(compute))
             self._running.add_done_callback(self._done)
         # a caller who goes away does not cancel the answer the others wait for
         return await asyncio.shield(self._running)
@@ -48,9 +54,9 @@ class SharedFigures:
             running.exception()  # retrieved here even if every caller has gone
 
 
-def _compute(context: AppContext) -> Figures:
-    with context.db.reading() as conn:
-        data = compute_stats(conn, context.catalog, context.calendar)
+def _compute(db: Database, catalog: Catalog, calendar: WorkingCalendar) -> Figures:
+    with db.reading() as conn:
+        data = compute_stats(conn, catalog, calendar)
     return Figures(data, orjson.dumps(data))
 
 
@@ -71,14 +77,22 @@ FiguresDep = Annotated[SharedFigures, Depends(shared_figures)]
     response_class=Response,
     responses={200: {"description": "统计数据", "content": {"application/json": {}}}},
 )
-async def stats(context: ContextDep, figures: FiguresDep) -> Response:
+async def stats(
+    db: DatabaseDep, catalog: CatalogDep, calendar: CalendarDep, figures: FiguresDep
+) -> Response:
     """办结率, processing times per item and channel, 秒批率 and 满意率 (public aggregates)."""
-    shared = await figures.get(context)
+    shared = await figures.get(partial(_compute, db, catalog, calendar))
     return Response(shared.json, media_type="application/json")
 
 
 @router.get("/page", response_class=HTMLResponse)
-async def stats_chart_page(context: ContextDep, figures: FiguresDep) -> HTMLResponse:
+async def stats_chart_page(
+    db: DatabaseDep,
+    catalog: CatalogDep,
+    calendar: CalendarDep,
+    clock: ClockDep,
+    figures: FiguresDep,
+) -> HTMLResponse:
     """The same figures as charts, for the hall's screen (public)."""
-    shared = await figures.get(context)
-    return HTMLResponse(stats_page(shared.data, today_label(context.clock.today())))
+    shared = await figures.get(partial(_compute, db, catalog, calendar))
+    return HTMLResponse(stats_page(shared.data, today_label(clock.today())))

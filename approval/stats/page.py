@@ -5,6 +5,8 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from approval.kernel.status import Outcome
+
 _STYLE = """
 body{font-family:"WenQuanYi Micro Hei","Noto Sans CJK SC",sans-serif;margin:0;background:#f4f6f9;
 color:#1f2933}
@@ -19,10 +21,10 @@ h2{font-size:1.1rem;margin:.2rem 0 .8rem}
 
 _BUCKET_LABELS = ["≤1秒", "≤5秒", "≤1分钟", "≤1小时", "≤1天", "≤3天", ">3天"]
 _OUTCOME_LABELS = {
-    "approve": "批准",
-    "approve_with_conditions": "附条件批准",
-    "manual_review": "转人工审核",
-    "reject": "不予登记",
+    Outcome.APPROVE: "批准",
+    Outcome.APPROVE_WITH_CONDITIONS: "附条件批准",
+    Outcome.MANUAL_REVIEW: "转人工审核",
+    Outcome.REJECT: "不予登记",
 }
 _COLOURS = ["#b3261e", "#e07a5f", "#3d5a80", "#81b29a", "#f2cc8f", "#6d597a", "#98c1d9"]
 

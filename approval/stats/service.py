@@ -10,6 +10,7 @@ from sqlalchemy.engine import Connection
 
 from approval.calendar import WorkingCalendar
 from approval.catalog.items import CHANNEL_LABELS, REGISTRATION, Catalog
+from approval.kernel.status import Outcome
 from approval.stats import repository
 
 BUCKETS_SECONDS = (1, 5, 60, 3600, 86400, 3 * 86400)
@@ -47,7 +48,9 @@ def compute_stats(conn: Connection, catalog: Catalog, calendar: WorkingCalendar)
             due = calendar.add_working_days(received_on, promised)
             on_time += count if decided_on <= due else 0
     decided = sum(first_decisions.values())
-    auto_approved = first_decisions["approve"] + first_decisions["approve_with_conditions"]
+    auto_approved = sum(
+        first_decisions[o] for o in (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS)
+    )
     scores = repository.rating_totals(conn)
     done = sum(completed.values())
     return {

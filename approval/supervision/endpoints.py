@@ -7,11 +7,12 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from approval.access.endpoints import ContextDep, allow
-from approval.access.service import Principal, Role
-from approval.errors import answered_with
+from approval.access.endpoints import allow
+from approval.endpoints import ClockDep, ConnDep
+from approval.errors import IllegalTransition, answered_with
+from approval.kernel.principal import Principal, Role
 from approval.supervision import service
-from approval.supervision.errors import CopyNotFound, IllegalTransition
+from approval.supervision.errors import CopyNotFound
 
 router = APIRouter(prefix="/v1/supervision", tags=["supervision"])
 
@@ -43,7 +44,8 @@ class BrokenCommitmentIn(_In):
 
 @router.get("/copies")
 def list_copies(
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
     principal: Annotated[Principal, Depends(allow(Role.SUPERVISOR, Role.STAFF))],
     status: Annotated[str | None, Query(max_length=16)] = None,
     overdue: bool = False,
@@ -51,56 +53,55 @@ def list_copies(
 ) -> dict[str, Any]:
     """A department's pushed copies (pull API); staff see every department's.
     ``overdue=true``: copies not claimed within 2 working days (escalated)."""
-    with context.db.reading() as conn:
-        items = service.list_for(conn, principal, context.clock.today(), status, overdue, limit)
+    items = service.list_for(conn, principal, clock.today(), status, overdue, limit)
     return {"items": items}
 
 
 @router.get("/copies/{copy_id}", responses=answered_with(CopyNotFound))
 def read_copy(
-    copy_id: str, context: ContextDep, principal: Annotated[Principal, SUPERVISOR]
+    copy_id: str, conn: ConnDep, clock: ClockDep, principal: Annotated[Principal, SUPERVISOR]
 ) -> dict[str, Any]:
-    with context.db.transaction() as conn:
-        return service.read_copy(conn, principal, copy_id, context.clock.today())
+    return service.read_copy(conn, principal, copy_id, clock.today())
 
 
 @router.post("/copies/{copy_id}/ack", responses=answered_with(CopyNotFound))
 def acknowledge(
-    copy_id: str, context: ContextDep, principal: Annotated[Principal, SUPERVISOR]
+    copy_id: str, conn: ConnDep, clock: ClockDep, principal: Annotated[Principal, SUPERVISOR]
 ) -> dict[str, Any]:
     """签收 (idempotent)."""
-    with context.db.transaction() as conn:
-        return service.acknowledge(conn, principal, copy_id, context.clock.now())
+    return service.acknowledge(conn, principal, copy_id, clock.now())
 
 
 @router.post("/copies/{copy_id}/claim", responses=answered_with(CopyNotFound, IllegalTransition))
 def claim(
-    copy_id: str, context: ContextDep, principal: Annotated[Principal, SUPERVISOR]
+    copy_id: str, conn: ConnDep, clock: ClockDep, principal: Annotated[Principal, SUPERVISOR]
 ) -> dict[str, Any]:
     """认领 (idempotent)."""
-    with context.db.transaction() as conn:
-        return service.claim(conn, principal, copy_id, context.clock.now())
+    return service.claim(conn, principal, copy_id, clock.now())
 
 
 @router.post("/copies/{copy_id}/actions", responses=answered_with(CopyNotFound, IllegalTransition))
 def record_action(
     copy_id: str,
     body: ActionIn,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
     principal: Annotated[Principal, SUPERVISOR],
 ) -> dict[str, Any]:
-    with context.db.transaction() as conn:
-        return service.record_action(
-            conn, principal, copy_id, context.clock.now(), body.kind, body.note, body.reference
-        )
+    return service.record_action(
+        conn, principal, copy_id, clock.now(), body.kind, body.note, body.reference
+    )
 
 
 @router.post("/copies/{copy_id}/close", responses=answered_with(CopyNotFound, IllegalTransition))
 def close(
-    copy_id: str, body: CloseIn, context: ContextDep, principal: Annotated[Principal, SUPERVISOR]
+    copy_id: str,
+    body: CloseIn,
+    conn: ConnDep,
+    clock: ClockDep,
+    principal: Annotated[Principal, SUPERVISOR],
 ) -> dict[str, Any]:
-    with context.db.transaction() as conn:
-        return service.close(conn, principal, copy_id, context.clock.now(), body.note)
+    return service.close(conn, principal, copy_id, clock.now(), body.note)
 
 
 @router.post(
@@ -109,11 +110,11 @@ def close(
 def report_broken_commitment(
     copy_id: str,
     body: BrokenCommitmentIn,
-    context: ContextDep,
+    conn: ConnDep,
+    clock: ClockDep,
     principal: Annotated[Principal, SUPERVISOR],
 ) -> dict[str, Any]:
     """A broken commitment goes onto the registration's record (timeline and audit)."""
-    with context.db.transaction() as conn:
-        return service.report_broken_commitment(
-            conn, principal, copy_id, context.clock.now(), body.commitment, body.note
-        )
+    return service.report_broken_commitment(
+        conn, principal, copy_id, clock.now(), body.commitment, body.note
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from approval.errors import ApprovalError, Forbidden, NotFound
+from approval.errors import Forbidden, NotFound
 
 
 class NoDepartment(Forbidden):
@@ -13,9 +13,3 @@ class NoDepartment(Forbidden):
 class CopyNotFound(NotFound):
     code = "supervision_copy_not_found"
     title = "未找到该推送记录"
-
-
-class IllegalTransition(ApprovalError):
-    status = 409
-    code = "illegal_transition"
-    title = "当前状态下不能执行该操作"

@@ -22,17 +22,18 @@ import orjson
 from sqlalchemy import Row
 from sqlalchemy.engine import Connection
 
-from approval.access.service import Principal, Role
+from approval.applications import repository as applications_repository
 from approval.audit.chain import Entry
 from approval.audit.service import append
 from approval.calendar import WorkingCalendar
 from approval.catalog.scope import ScopeCatalog
-from approval.intake import repository as intake_repository
+from approval.errors import IllegalTransition
 from approval.kernel.identity import mask_id_number
+from approval.kernel.principal import Principal, Role
 from approval.signing import LicenceSigner
 from approval.supervision import repository
 from approval.supervision.departments import DepartmentMap
-from approval.supervision.errors import CopyNotFound, IllegalTransition, NoDepartment
+from approval.supervision.errors import CopyNotFound, NoDepartment
 
 CLAIM_WORKING_DAYS = 2
 LEASE = dt.timedelta(seconds=60)
@@ -475,7 +476,7 @@ def report_broken_commitment(
     timeline and audit chain, where registry staff act on it."""
     row = _own_copy(conn, principal, copy_id)
     detail = {"department": row.department, "commitment": commitment, "note": note}
-    intake_repository.insert_events(
+    applications_repository.insert_events(
         conn,
         [
             {

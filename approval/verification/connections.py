@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from approval.decisions.registries import Registries
 from approval.settings import RegistryEndpoint, Settings
-from connectors.base import Registry
+from connectors.base import Registry, RegistryClient
 from connectors.http import HttpRegistryConfig, http_registry
+from connectors.registries import REGISTRIES, Registries
 from connectors.signing import KeyDirectory
 from connectors.stub import build_stub_registries
 
@@ -27,39 +27,28 @@ def http_config(endpoint: RegistryEndpoint, client_name: str = "miaopi") -> Http
     )
 
 
-def endpoints(settings: Settings) -> dict[Registry, RegistryEndpoint]:
-    return {
-        Registry.MARKET: settings.registry_market,
-        Registry.FOOD: settings.registry_food,
-        Registry.REALESTATE: settings.registry_realestate,
-    }
-
-
 def build_registries(settings: Settings) -> Registries:
+    """Per registry of the table: the in-process stub, or the HTTP client when its URL is set."""
     stubs = build_stub_registries(
         settings.registry_data_dir,
         latency_ms=settings.registry_latency_ms,
         unavailable=settings.unavailable_registries,
     )
-    chosen: dict[Registry, Any] = {
-        Registry.MARKET: stubs.market,
-        Registry.FOOD: stubs.food,
-        Registry.REALESTATE: stubs.realestate,
-    }
     keys = KeyDirectory(settings.registry_keys_dir)
-    for registry, endpoint in endpoints(settings).items():
-        if endpoint.url:
-            chosen[registry] = http_registry(registry, http_config(endpoint), keys)
-    return Registries(
-        market=chosen[Registry.MARKET],
-        food=chosen[Registry.FOOD],
-        realestate=chosen[Registry.REALESTATE],
-    )
+    clients: dict[Registry, RegistryClient[Any, Any]] = {}
+    for spec in REGISTRIES:
+        endpoint = settings.registry_endpoint(spec.registry)
+        clients[spec.registry] = (
+            http_registry(spec.registry, http_config(endpoint), keys)
+            if endpoint.url
+            else stubs[spec.registry]
+        )
+    return Registries(clients)
 
 
 async def close_registries(registries: Registries) -> None:
     """Close the HTTP clients' connection pools (stubs have none)."""
-    for client in (registries.market, registries.food, registries.realestate):
+    for client in registries.clients():
         close = getattr(client, "aclose", None)
         if close is not None:
             await close()

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from approval.access.endpoints import ContextDep, allow
-from approval.access.service import Principal, Role
+from approval.access.endpoints import allow
+from approval.endpoints import ConnDep
+from approval.kernel.principal import Principal, Role
 from approval.verification import service
 
 router = APIRouter(tags=["data access"])
@@ -17,7 +18,7 @@ DATA_ACCESS_READERS = (Role.MOBILE,)
 
 @router.get("/v1/me/data-access")
 def my_data_access(
-    context: ContextDep,
+    conn: ConnDep,
     principal: Annotated[Principal, Depends(allow(*DATA_ACCESS_READERS))],
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> Any:
@@ -25,8 +26,7 @@ def my_data_access(
 
     Newest first; one line per exchange with a registry (a retried query shows each attempt).
     """
-    with context.db.reading() as conn:
-        return service.data_access_log(conn, principal, limit)
+    return service.data_access_log(conn, principal, limit)
 
 
 metrics_router = APIRouter(tags=["operations"])

@@ -10,17 +10,13 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from approval.access.service import Principal, Role
 from approval.errors import Forbidden
+from approval.kernel.principal import Principal, Role
 from approval.settings import Settings
 from approval.verification import repository
 from connectors.exchanges import Exchange
+from connectors.registries import REGISTRIES
 
-REGISTRY_NAMES = {
-    "market": "省市场监管登记系统（含信用信息共享平台）",
-    "food": "食品药品经营许可平台",
-    "realestate": "不动产登记系统",
-}
 STATUS_TEXT = {
     "ok": "已答复",
     "no_answer": "未在时限内答复",
@@ -113,7 +109,7 @@ def data_access_log(conn: Connection, principal: Principal, limit: int = 200) ->
             {
                 "at": _json_time(r.at),
                 "registry": r.registry,
-                "registry_name": REGISTRY_NAMES.get(r.registry, r.registry),
+                "registry_name": _citizen_name(r.registry),
                 "operation": r.operation,
                 "application_id": r.application_id,
                 "acting_system": r.acting_system,
@@ -124,3 +120,11 @@ def data_access_log(conn: Connection, principal: Principal, limit: int = 200) ->
             for r in rows
         ]
     }
+
+
+def _citizen_name(registry: str) -> str:
+    """The registry's name in the citizen's words; a registry no longer consulted keeps its key."""
+    try:
+        return REGISTRIES[registry].citizen_name
+    except KeyError:
+        return registry

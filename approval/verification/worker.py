@@ -1,8 +1,8 @@
 """Pending verification that resolves itself.
 
 An application parked because a registry did not answer is re-queried with backoff and decided
-the way submission decides it (:func:`approval.intake.service.determine`) once every registry
-answers; past ``verification_limit_seconds`` it goes to manual review with a reason the
+the way submission decides it (:func:`approval.decisions.determination.determine`) once every
+registry answers; past ``verification_limit_seconds`` it goes to manual review with a reason the
 applicant sees on the timeline. The queue is a table, claimed under leases, so a restarted or
 second worker carries on where the last one stopped and no application is decided twice.
 """
@@ -22,11 +22,11 @@ from sqlalchemy.engine import Connection
 from approval.applications.errors import ApplicationStateChanged
 from approval.applications.lifecycle import Actor
 from approval.context import AppContext
-from approval.intake.service import answer_rows, determine, query_registries
+from approval.decisions.determination import answer_rows, determine, query_registries
 from approval.kernel.application import ApplicationCreate
 from approval.kernel.identity import IdNumberInvalid, check_id_number
-from approval.kernel.status import ApplicationStatus
-from approval.licences.service import IssueRoute, record_issued
+from approval.kernel.status import ApplicationStatus, Outcome
+from approval.licences.service import IssueRoute, issue_notice, record_issued
 from approval.verification import repository
 from approval.verification.connections import close_registries
 from approval.verification.service import backoff_seconds, store_exchanges
@@ -39,7 +39,7 @@ BATCH = 20
 TIMEOUT_REASON = {
     "rule_id": "R46-VERIFICATION-TIMEOUT",
     "code": "REGISTRY_VERIFICATION_TIMEOUT",
-    "outcome": "manual_review",
+    "outcome": Outcome.MANUAL_REVIEW.value,
     "text": "有关登记系统长时间未能答复，无法自动核验，申请已转人工审核；"
     "工作人员将尽快办理，无需重复提交。",
     "basis": "《市场主体登记管理条例》第十九条",
@@ -87,7 +87,7 @@ async def run_once(ctx: AppContext, now: dt.datetime | None = None, limit: int =
 
 async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> None:
     application_id = row.application_id
-    if row.status != "pending_verification":  # concluded some other way meanwhile
+    if row.status != ApplicationStatus.PENDING_VERIFICATION:  # concluded some other way meanwhile
         await asyncio.to_thread(_finish, ctx, application_id, token)
         return
     give_up_at = _aware(row.give_up_at, now)
@@ -104,7 +104,13 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
         await asyncio.to_thread(_to_manual_review, ctx, row, token, now, attempts - 1, why)
         return
     with recording() as exchanges:
-        answers = await query_registries(ctx, application_id, app, id_check)
+        answers = await query_registries(
+            ctx.registries,
+            ctx.settings.registry_deadline_ms / 1000,
+            application_id,
+            app,
+            id_check,
+        )
     if answers.unavailable:
         error = "; ".join(
             f"{a.registry.value}: {a.detail}" for a in answers.answers if not a.available
@@ -122,16 +128,18 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
         await asyncio.to_thread(reschedule)
         return
     authority_code = app.premises.district_code
-    if ctx.serials.needs_block(authority_code):
-        await asyncio.to_thread(ctx.serials.ensure_block, authority_code)
-    determined = determine(ctx, app, id_check, answers, now)
+    issuer = ctx.intake.issuer
+    if issuer.serials.needs_block(authority_code):
+        await asyncio.to_thread(issuer.ensure_serials, authority_code)
+    determined = determine(app, id_check, answers, now, ctx.intake.rules_in_force(), issuer)
 
     def conclude() -> None:
         with ctx.db.transaction() as conn:
             signed = determined.signed
             credit_code = signed.document.credit_code if signed is not None else None
             columns = determined.columns()
-            _conclude(ctx, conn, row, token, columns, determined.events, now, credit_code)
+            notice = issue_notice(app, IssueRoute.AUTOMATIC) if signed is not None else None
+            _conclude(ctx, conn, row, token, columns, determined.events, now, credit_code, notice)
             repository.replace_registry_answers(
                 conn,
                 application_id,
@@ -139,7 +147,7 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
             )
             store_exchanges(conn, exchanges, application_id, row.operator_id_number, now)
             if signed is not None:
-                record_issued(conn, application_id, signed, app, IssueRoute.AUTOMATIC, now)
+                record_issued(conn, application_id, signed, IssueRoute.AUTOMATIC, now)
 
     await asyncio.to_thread(conclude)
 
@@ -158,6 +166,7 @@ def _conclude(
     events: list[dict[str, Any]],
     now: dt.datetime,
     credit_code: str | None = None,
+    notice: dict[str, Any] | None = None,
 ) -> None:
     """Take the application off the queue and record its outcome, or raise if it is not ours."""
     if not repository.finish(conn, row.application_id, token):
@@ -174,6 +183,7 @@ def _conclude(
             now=now,
             credit_code=credit_code,
             facts=columns.get("facts"),
+            notice=notice,
         )
     except ApplicationStateChanged:
         raise _LostClaim() from None
@@ -183,8 +193,8 @@ def _to_manual_review(
     ctx: AppContext, row: Any, token: str, now: dt.datetime, attempts: int, why: str
 ) -> None:
     columns = {
-        "status": "decided",
-        "outcome": "manual_review",
+        "status": ApplicationStatus.DECIDED.value,
+        "outcome": Outcome.MANUAL_REVIEW.value,
         "reasons": [TIMEOUT_REASON],
         "conditions": [],
         "decided_at": now,

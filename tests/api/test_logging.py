@@ -40,7 +40,7 @@ def test_an_unexpected_error_is_answered_and_logged_once_redacted(
     def broken(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"signing failed for {number[1:17]} ({number}), call 13805261234")
 
-    monkeypatch.setattr("approval.intake.service.issue_licence", broken)
+    monkeypatch.setattr("approval.licences.service.issue_licence", broken)
     caplog.set_level(logging.DEBUG)
     # the app answers and does not raise: a server logs every error an app raises, unredacted
     response = submit(client, keys["terminal"], body, idempotency_key="broken-1")

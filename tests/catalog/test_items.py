@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from approval.catalog.items import Catalog, load_catalog
-from approval.catalog.scope import RuleDataError
+from approval.kernel.rule_data import RuleDataError
 from approval.settings import PROJECT_ROOT
 
 CATALOG = PROJECT_ROOT / "rules" / "catalog"

@@ -6,12 +6,12 @@ from pathlib import Path
 import pytest
 
 from approval.catalog import (
-    RuleDataError,
     ScopeCatalog,
     ScopeKind,
     ScopeTag,
     load_scope_catalog,
 )
+from approval.kernel.rule_data import RuleDataError
 
 SHIPPED = Path(__file__).resolve().parents[2] / "rules" / "catalog" / "scope.yaml"
 

@@ -88,7 +88,7 @@ def test_http_answers_are_the_stub_answers(
 ) -> None:
     stubs = build_stub_registries()
     query = _query(registry, persona)
-    expected = run(getattr(stubs, registry.value).lookup(query))
+    expected = run(stubs[registry].lookup(query))
     assert run(_lookup(_client(servers, registry), query)) == expected
 
 

@@ -21,14 +21,8 @@ from connectors.base import (
     RegistryUnavailable,
 )
 from connectors.names import split_name
-from connectors.stub import (
-    StubFoodDrugRegistry,
-    StubMarketSupervisionRegistry,
-    StubRealEstateRegistry,
-    StubRegistries,
-    build_stub_registries,
-    load_world,
-)
+from connectors.registries import FOOD, MARKET, REALESTATE
+from connectors.stub import StubRegistry, build_stub_registries, load_world
 from connectors.world import (
     DEFAULT_SEED_DIR,
     REFERENCE_DATE,
@@ -37,6 +31,8 @@ from connectors.world import (
     load_personas,
     write_world,
 )
+
+Stubs = dict[Registry, StubRegistry[Any, Any]]
 
 T = TypeVar("T")
 PURPOSE = QueryPurpose(case_id="test-case", legal_basis="个体工商户登记管理办法 第二十二条")
@@ -52,22 +48,22 @@ def personas() -> Personas:
 
 
 @pytest.fixture(scope="module")
-def registries() -> StubRegistries:
+def registries() -> Stubs:
     return build_stub_registries(DEFAULT_SEED_DIR)
 
 
 def market(
-    registries: StubRegistries, id_number: str, authority: str = "321202", name: str | None = None
+    registries: Stubs, id_number: str, authority: str = "321202", name: str | None = None
 ) -> MarketFacts:
     query = MarketQuery(
         purpose=PURPOSE, operator_id_number=id_number, authority_code=authority, proposed_name=name
     )
-    return run(registries.market.lookup(query))
+    return run(registries[Registry.MARKET].lookup(query))
 
 
-def premises(registries: StubRegistries, certificate_number: str) -> PropertyFacts:
+def premises(registries: Stubs, certificate_number: str) -> PropertyFacts:
     query = PropertyQuery(purpose=PURPOSE, certificate_number=certificate_number)
-    return run(registries.realestate.lookup(query))
+    return run(registries[Registry.REALESTATE].lookup(query))
 
 
 def current_lessees(facts: PropertyFacts, day: dt.date = REFERENCE_DATE) -> set[str]:
@@ -90,7 +86,7 @@ CLEAN_KEYS = (
 class TestMarketFactsForPersonas:
     @pytest.mark.parametrize("key", CLEAN_KEYS)
     def test_clean_personas_have_no_flags_and_no_entities(
-        self, registries: StubRegistries, personas: Personas, key: str
+        self, registries: Stubs, personas: Personas, key: str
     ) -> None:
         facts = market(registries, personas[key].id_number)
         assert facts == MarketFacts(
@@ -103,7 +99,7 @@ class TestMarketFactsForPersonas:
         )
 
     def test_dishonest_is_on_the_serious_dishonesty_list_only(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         facts = market(registries, personas["dishonest"].id_number)
         assert facts.serious_dishonesty
@@ -112,7 +108,7 @@ class TestMarketFactsForPersonas:
         assert facts.false_registration_banned_until is None
 
     def test_defaulter_is_a_judgment_defaulter_only(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         facts = market(registries, personas["defaulter"].id_number)
         assert facts.judgment_defaulter
@@ -121,7 +117,7 @@ class TestMarketFactsForPersonas:
         assert facts.false_registration_banned_until is None
 
     def test_watched_is_on_the_impersonation_watch(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         facts = market(registries, personas["watched"].id_number)
         assert facts.impersonation_watch
@@ -129,7 +125,7 @@ class TestMarketFactsForPersonas:
         assert not facts.judgment_defaulter
 
     def test_ban_end_is_three_years_after_revocation_even_when_over(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         bans = json.loads((DEFAULT_SEED_DIR / "lists.json").read_text(encoding="utf-8"))
         revoked = {b["id_number"]: b["revoked_on"] for b in bans["false_registration_bans"]}
@@ -141,7 +137,7 @@ class TestMarketFactsForPersonas:
             assert (until > REFERENCE_DATE) is running
 
     def test_existing_entities_are_the_operators_businesses(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         revoked = market(registries, personas["revoked_entity_operator"].id_number)
         assert [e.status for e in revoked.existing_entities] == ["吊销未注销"]
@@ -150,9 +146,7 @@ class TestMarketFactsForPersonas:
         assert holder.existing_entities[0].name is not None
         assert holder.existing_entities[0].name.endswith("小吃店")
 
-    def test_id_number_with_lower_case_x_is_the_same_person(
-        self, registries: StubRegistries
-    ) -> None:
+    def test_id_number_with_lower_case_x_is_the_same_person(self, registries: Stubs) -> None:
         lists = json.loads((DEFAULT_SEED_DIR / "lists.json").read_text(encoding="utf-8"))
         with_x = [i for i in lists["judgment_defaulter"] if i.endswith("X")]
         assert with_x, "the seed should list someone whose ID ends in X"
@@ -161,7 +155,7 @@ class TestMarketFactsForPersonas:
 
 class TestNameMatching:
     def test_the_existing_name_is_identical_at_its_authority(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         existing = personas.existing_name
         clean = personas["clean_owner"].id_number
@@ -170,7 +164,7 @@ class TestNameMatching:
         assert not facts.similar_name_exists
 
     def test_spacing_punctuation_and_region_placement_do_not_make_a_new_name(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         existing = personas.existing_name
         prefix = TAIZHOU_DISTRICTS[existing.authority_code].name_prefix
@@ -186,7 +180,7 @@ class TestNameMatching:
             assert facts.identical_name_exists, variant
 
     def test_the_same_name_at_another_authority_is_not_identical(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         existing = personas.existing_name
         body = existing.name.removeprefix(TAIZHOU_DISTRICTS[existing.authority_code].name_prefix)
@@ -200,7 +194,7 @@ class TestNameMatching:
         assert not facts.identical_name_exists
 
     def test_same_trade_name_with_another_industry_or_containing_it_is_similar(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         existing = personas.existing_name
         prefix = TAIZHOU_DISTRICTS[existing.authority_code].name_prefix
@@ -216,7 +210,7 @@ class TestNameMatching:
             assert not facts.identical_name_exists, variant
 
     def test_an_unrelated_name_is_neither_identical_nor_similar(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         facts = market(
             registries, personas["clean_owner"].id_number, "321202", "泰州市海陵区翠竹轩茶馆"
@@ -225,7 +219,7 @@ class TestNameMatching:
         assert not facts.similar_name_exists
 
     def test_a_deregistered_business_no_longer_holds_its_name(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         rows = json.loads((DEFAULT_SEED_DIR / "businesses.json").read_text(encoding="utf-8"))
         active = {(b["authority_code"], b["name"]) for b in rows if b["status"] != "注销"}
@@ -248,7 +242,7 @@ class TestPropertyFactsForPersonas:
         ["clean_owner", "minor_16", "child_15", "dishonest", "genuine_1978_321281", "banned"],
     )
     def test_owners_of_clean_commercial_premises(
-        self, registries: StubRegistries, personas: Personas, key: str
+        self, registries: Stubs, personas: Personas, key: str
     ) -> None:
         persona = personas[key]
         facts = premises(registries, persona.certificate_number)
@@ -261,7 +255,7 @@ class TestPropertyFactsForPersonas:
         assert facts.district_code.startswith("3212")
 
     def test_clean_tenant_has_a_current_lease_on_someone_elses_shop(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         persona = personas["clean_tenant"]
         facts = premises(registries, persona.certificate_number)
@@ -269,17 +263,13 @@ class TestPropertyFactsForPersonas:
         assert persona.id_number not in facts.owner_id_numbers
         assert persona.id_number in current_lessees(facts)
 
-    def test_residential_owner_owns_a_home(
-        self, registries: StubRegistries, personas: Personas
-    ) -> None:
+    def test_residential_owner_owns_a_home(self, registries: Stubs, personas: Personas) -> None:
         persona = personas["residential_owner"]
         facts = premises(registries, persona.certificate_number)
         assert facts.registered_use == "住宅"
         assert persona.id_number in facts.owner_id_numbers
 
-    def test_sealed_owner_owns_a_sealed_shop(
-        self, registries: StubRegistries, personas: Personas
-    ) -> None:
+    def test_sealed_owner_owns_a_sealed_shop(self, registries: Stubs, personas: Personas) -> None:
         persona = personas["sealed_owner"]
         facts = premises(registries, persona.certificate_number)
         assert facts.sealed
@@ -287,7 +277,7 @@ class TestPropertyFactsForPersonas:
 
     @pytest.mark.parametrize("key", ["no_rights", "expired_lease_tenant"])
     def test_persona_without_a_current_right_to_the_shop(
-        self, registries: StubRegistries, personas: Personas, key: str
+        self, registries: Stubs, personas: Personas, key: str
     ) -> None:
         persona = personas[key]
         facts = premises(registries, persona.certificate_number)
@@ -296,13 +286,13 @@ class TestPropertyFactsForPersonas:
         assert persona.id_number not in facts.owner_id_numbers
         assert persona.id_number not in current_lessees(facts)
 
-    def test_unknown_certificate_is_not_found_and_echoed(self, registries: StubRegistries) -> None:
+    def test_unknown_certificate_is_not_found_and_echoed(self, registries: Stubs) -> None:
         number = "苏(2021)泰州市不动产权第9999999号"
         facts = premises(registries, number)
         assert facts == PropertyFacts(found=False, certificate_number=number)
 
     def test_full_width_brackets_and_spaces_find_the_same_property(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         number = personas["clean_owner"].certificate_number
         typed = " " + number.replace("(", "（").replace(")", "）") + " "
@@ -311,12 +301,12 @@ class TestPropertyFactsForPersonas:
 
 class TestFoodFacts:
     def test_food_permit_holder_has_a_valid_catering_permit(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         query = FoodQuery(
             purpose=PURPOSE, operator_id_number=personas["food_permit_holder"].id_number
         )
-        facts = run(registries.food.lookup(query))
+        facts = run(registries[Registry.FOOD].lookup(query))
         assert len(facts.permits) == 1
         permit = facts.permits[0]
         assert permit.kind == "食品经营许可"
@@ -325,22 +315,22 @@ class TestFoodFacts:
         assert not facts.prepackaged_filing_exists
 
     def test_operator_without_permits_or_filing(
-        self, registries: StubRegistries, personas: Personas
+        self, registries: Stubs, personas: Personas
     ) -> None:
         query = FoodQuery(purpose=PURPOSE, operator_id_number=personas["clean_owner"].id_number)
-        facts = run(registries.food.lookup(query))
+        facts = run(registries[Registry.FOOD].lookup(query))
         assert facts.permits == ()
         assert not facts.prepackaged_filing_exists
 
-    def test_prepackaged_filing_is_reported(self, registries: StubRegistries) -> None:
+    def test_prepackaged_filing_is_reported(self, registries: Stubs) -> None:
         food = json.loads((DEFAULT_SEED_DIR / "food.json").read_text(encoding="utf-8"))
         query = FoodQuery(purpose=PURPOSE, operator_id_number=food["prepackaged_filings"][0])
-        assert run(registries.food.lookup(query)).prepackaged_filing_exists
+        assert run(registries[Registry.FOOD].lookup(query)).prepackaged_filing_exists
 
 
 class TestRegistryBehaviour:
     def test_unavailable_registry_raises_after_its_latency(self, personas: Personas) -> None:
-        stub = StubRealEstateRegistry(latency_ms=30, available=False)
+        stub = StubRegistry(REALESTATE, latency_ms=30, available=False)
         query = PropertyQuery(
             purpose=PURPOSE, certificate_number=personas["clean_owner"].certificate_number
         )
@@ -358,15 +348,17 @@ class TestRegistryBehaviour:
         assert raised.value.registry is Registry.MARKET
         assert premises(stubs, persona.certificate_number).found
         food = run(
-            stubs.food.lookup(FoodQuery(purpose=PURPOSE, operator_id_number=persona.id_number))
+            stubs[Registry.FOOD].lookup(
+                FoodQuery(purpose=PURPOSE, operator_id_number=persona.id_number)
+            )
         )
         assert food.permits == ()
 
     def test_factory_accepts_registry_names_and_refuses_unknown_ones(self) -> None:
         stubs = build_stub_registries(DEFAULT_SEED_DIR, unavailable=frozenset({"food"}))
-        assert not stubs.food.available
-        assert stubs.market.available
-        assert stubs.realestate.available
+        assert not stubs[Registry.FOOD].available
+        assert stubs[Registry.MARKET].available
+        assert stubs[Registry.REALESTATE].available
         with pytest.raises(ValueError, match="markt"):
             build_stub_registries(DEFAULT_SEED_DIR, unavailable=frozenset({"markt"}))
 
@@ -383,15 +375,17 @@ class TestRegistryBehaviour:
 
         async def all_three() -> None:
             await asyncio.gather(
-                stubs.market.lookup(
+                stubs[Registry.MARKET].lookup(
                     MarketQuery(
                         purpose=PURPOSE,
                         operator_id_number=persona.id_number,
                         authority_code="321202",
                     )
                 ),
-                stubs.food.lookup(FoodQuery(purpose=PURPOSE, operator_id_number=persona.id_number)),
-                stubs.realestate.lookup(
+                stubs[Registry.FOOD].lookup(
+                    FoodQuery(purpose=PURPOSE, operator_id_number=persona.id_number)
+                ),
+                stubs[Registry.REALESTATE].lookup(
                     PropertyQuery(purpose=PURPOSE, certificate_number=persona.certificate_number)
                 ),
             )
@@ -404,7 +398,7 @@ class TestRegistryBehaviour:
         query = FoodQuery(purpose=PURPOSE, operator_id_number=personas["clean_owner"].id_number)
 
         def outcomes(seed: int) -> list[bool]:
-            stub = StubFoodDrugRegistry(error_rate=0.5, seed=seed)
+            stub = StubRegistry(FOOD, error_rate=0.5, seed=seed)
             results = []
             for _ in range(40):
                 try:
@@ -420,7 +414,7 @@ class TestRegistryBehaviour:
         assert 5 <= first.count(False) <= 35
 
     def test_error_rate_one_always_fails(self, personas: Personas) -> None:
-        stub = StubMarketSupervisionRegistry(error_rate=1.0)
+        stub = StubRegistry(MARKET, error_rate=1.0)
         query = MarketQuery(
             purpose=PURPOSE,
             operator_id_number=personas["clean_owner"].id_number,
@@ -433,17 +427,21 @@ class TestRegistryBehaviour:
     @pytest.mark.parametrize(("latency_ms", "error_rate"), [(-1.0, 0.0), (0.0, 1.5), (0.0, -0.1)])
     def test_nonsense_options_are_refused(self, latency_ms: float, error_rate: float) -> None:
         with pytest.raises(ValueError, match="must"):
-            StubRealEstateRegistry(latency_ms=latency_ms, error_rate=error_rate)
+            StubRegistry(REALESTATE, latency_ms=latency_ms, error_rate=error_rate)
 
     def test_one_world_is_loaded_per_folder(self, tmp_path: Path) -> None:
         a = build_stub_registries(DEFAULT_SEED_DIR)
         b = build_stub_registries(str(DEFAULT_SEED_DIR / ".." / "seed"), latency_ms=5)
-        assert a.market.world is b.realestate.world is load_world(DEFAULT_SEED_DIR)
+        assert (
+            a[Registry.MARKET].world is b[Registry.REALESTATE].world is load_world(DEFAULT_SEED_DIR)
+        )
 
         write_world(tmp_path, seed=11)
         other = build_stub_registries(tmp_path)
-        assert other.market.world is not a.market.world
-        assert len(other.realestate.world.properties) == len(a.realestate.world.properties)
+        assert other[Registry.MARKET].world is not a[Registry.MARKET].world
+        assert len(other[Registry.REALESTATE].world.properties) == len(
+            a[Registry.REALESTATE].world.properties
+        )
 
     def test_a_world_from_another_seed_answers_for_its_own_personas(self, tmp_path: Path) -> None:
         write_world(tmp_path, seed=99)

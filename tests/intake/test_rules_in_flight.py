@@ -8,13 +8,15 @@ import json
 import shutil
 from pathlib import Path
 
-from approval.access.service import Principal, Role, create_key
+from approval.access.service import create_key
 from approval.context import build_context
 from approval.decisions.registries import Registries
 from approval.engine.ruleset import Ruleset
+from approval.kernel.principal import Principal, Role
 from approval.migrate import upgrade_to_head
 from approval.settings import PROJECT_ROOT, Settings
-from connectors.base import MarketFacts, MarketQuery
+from connectors.base import MarketFacts, MarketQuery, Registry
+from connectors.registries import MARKET
 from connectors.stub import build_stub_registries
 from tests.fixtures import application_for
 
@@ -35,16 +37,14 @@ class HeldMarket:
 
 def test_the_ruleset_in_force_at_arrival_decides(tmp_path: Path) -> None:
     stubs = build_stub_registries(PROJECT_ROOT / "connectors" / "seed")
-    market = HeldMarket(stubs.market)
+    market = HeldMarket(stubs[Registry.MARKET])
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'flight.sqlite3'}",
         signing_key_path=tmp_path / "key.pem",
         fixed_today=dt.date(2026, 11, 26),
     )
     upgrade_to_head(settings.database_url)
-    ctx = build_context(
-        settings, Registries(market=market, food=stubs.food, realestate=stubs.realestate)
-    )
+    ctx = build_context(settings, Registries(stubs).replace(MARKET, market))
     # the candidate rejects every application that has no name
     stricter = tmp_path / "rules"
     shutil.copytree(PROJECT_ROOT / "rules", stricter)
@@ -63,12 +63,12 @@ def test_the_ruleset_in_force_at_arrival_decides(tmp_path: Path) -> None:
     async def scenario() -> tuple[dict[str, object], dict[str, object]]:
         from approval.intake.service import submit
 
-        in_flight = asyncio.create_task(submit(ctx, principal, _json(body), None))
+        in_flight = asyncio.create_task(submit(ctx.intake, principal, _json(body), None))
         await market.asked.wait()
         ctx.ruleset = candidate  # published while the first application waits for a registry
         market.answer.set()
         _, first = await in_flight
-        _, second = await submit(ctx, principal, _json({**body, "employees": 5}), None)
+        _, second = await submit(ctx.intake, principal, _json({**body, "employees": 5}), None)
         return first, second
 
     first, second = asyncio.run(scenario())

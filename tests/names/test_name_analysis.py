@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from approval.catalog import RuleDataError
+from approval.kernel.rule_data import RuleDataError
 from approval.names import NameAnalysis, NameLexicon, analyse_name, load_name_lexicon
 
 WORDS = Path(__file__).resolve().parents[2] / "rules" / "words"

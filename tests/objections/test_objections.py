@@ -7,8 +7,11 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select, update
 
+from approval.database import Database, applications, outbox
 from approval.settings import Settings
+from approval.supervision.tables import false_registration_bans
 from tests.conftest import TODAY, submit
 from tests.fixtures import application_for, personas
 from tests.supervision.support import (
@@ -294,3 +297,39 @@ def test_a_revoked_registration_stays_completed_and_may_be_rated(
         headers=auth(keys["terminal"]),
     )
     assert rated.status_code == 204, rated.text
+
+
+def test_a_revocation_of_a_registration_no_longer_issued_is_refused_and_leaves_nothing(
+    client: TestClient, keys: dict[str, str], migrated: Settings
+) -> None:
+    install_clock(client, TODAY)
+    registration = _impersonated(client, keys)
+    credit_code = registration["licence"]["credit_code"]
+    base = _to_decision(client, keys["staff"], _file(client, keys, credit_code)["id"])
+    db = Database(migrated.database_url)
+    try:
+        with db.transaction() as conn:
+            # moved meanwhile by another owner of the row (here: by hand)
+            conn.execute(
+                update(applications)
+                .where(applications.c.id == registration["id"])
+                .values(status="decided")
+            )
+            queued = conn.execute(select(func.count()).select_from(outbox)).scalar_one()
+        revoke = {
+            "decision": "revoke",
+            "reason": "经核查系冒用他人身份登记",
+            "responsible_person": {"id_number": personas()[RESPONSIBLE]["id_number"]},
+        }
+        refused = client.post(f"{base}/decision", headers=auth(keys["staff"]), json=revoke)
+        assert refused.status_code == 409
+        assert refused.json()["code"] == "application_state_changed"
+        with db.reading() as conn:
+            assert conn.execute(select(func.count()).select_from(outbox)).scalar_one() == queued
+            bans = conn.execute(select(func.count()).select_from(false_registration_bans))
+            assert bans.scalar_one() == 0
+    finally:
+        db.dispose()
+    assert client.get(f"/v1/verify/{credit_code}").json()["status"] == "current"
+    objection = client.get(base, headers=auth(keys["staff"])).json()
+    assert objection["stage"] == "decision"

@@ -19,7 +19,7 @@ from approval.access.service import create_key
 from approval.clock import CHINA_TZ
 from approval.context import AppContext
 from approval.database import Database, api_keys, applications
-from approval.intake.service import is_completed
+from approval.kernel.status import is_completed
 from approval.settings import Settings
 from approval.stats.service import compute_stats
 from tests.conftest import POSTGRES_ADMIN_URL, submit

@@ -3,6 +3,7 @@ bound to departments, and the app's dispatcher run on demand."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -46,7 +47,9 @@ def quiet_settings(tmp_path: Path, today: dt.date, database_url: str, **extra: A
 
 def install_clock(client: TestClient, today: dt.date) -> MovableClock:
     clock = MovableClock(dt.datetime.combine(today, dt.time(10, 0), tzinfo=CHINA_TZ))
-    client.app.state.context.clock = clock  # type: ignore[attr-defined]
+    context = client.app.state.context  # type: ignore[attr-defined]
+    context.clock = clock
+    context.intake = dataclasses.replace(context.intake, clock=clock)  # what submission reads
     return clock
 
 

@@ -44,8 +44,8 @@ class StubServers:
         old.stop()
         self.running[Registry(registry)] = start_in_thread(old.app, old.port)
 
-    def urls(self) -> dict[str, dict[str, Any]]:
-        return {f"registry_{r.value}": {"url": s.url} for r, s in self.running.items()}
+    def urls(self) -> dict[Registry, dict[str, Any]]:
+        return {r: {"url": s.url} for r, s in self.running.items()}
 
     def stop(self) -> None:
         for stub in self.running.values():

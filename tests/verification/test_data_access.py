@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 from httpx import Response
 from sqlalchemy import select
 
-from approval.access.service import Role
+from approval.kernel.principal import Role
 from approval.verification.tables import registry_exchanges
 from tests.conftest import submit
 from tests.fixtures import application_for, personas

@@ -33,11 +33,12 @@ SHORT = {"read_timeout_ms": 100, "backoff_ms": 10, "backoff_max_ms": 20}
 
 def _settings(settings: Settings, stubs: StubServers, **changes: Any) -> Settings:
     endpoints = {
-        name: {**value, **SHORT, "breaker_threshold": 50} for name, value in stubs.urls().items()
+        registry: RegistryEndpoint.model_validate({**value, **SHORT, "breaker_threshold": 50})
+        for registry, value in stubs.urls().items()
     }
     return settings.model_copy(
         update={
-            **{name: RegistryEndpoint.model_validate(v) for name, v in endpoints.items()},
+            "registry_endpoints": endpoints,
             "registry_keys_dir": stubs.keys.folder,
             "registry_deadline_ms": 1500.0,
             "verification_worker": False,

@@ -1,0 +1,180 @@
+"""From the registries' answers to a determination: parked, decided, or decided and issued.
+
+The same at submission and when the verification worker re-checks a parked application.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from approval.decisions.facts import ReferenceData, build_facts, licence_conditions
+from approval.decisions.registries import Registries, RegistryAnswers, ask_registries
+from approval.decisions.service import UNAVAILABLE_REASON, decide
+from approval.engine.ruleset import Ruleset
+from approval.kernel.application import ApplicationCreate
+from approval.kernel.identity import IdNumberCheck
+from approval.kernel.status import ApplicationStatus, Outcome
+from approval.licences.document import SignedLicence
+from approval.licences.service import LicenceIssuer
+
+
+@dataclass(frozen=True, slots=True)
+class RulesInForce:
+    """The ruleset and the reference data (catalogue, word lists) it was published with."""
+
+    ruleset: Ruleset
+    reference: ReferenceData
+
+
+@dataclass(frozen=True, slots=True)
+class Determination:
+    """What the registries' answers lead to: parked, decided, or decided and issued."""
+
+    status: ApplicationStatus  # pending_verification | decided | issued
+    outcome: Outcome | None
+    reasons: list[dict[str, str]]
+    conditions: list[str]
+    ruleset_version: str | None
+    facts: dict[str, Any]
+    events: list[dict[str, Any]]
+    signed: SignedLicence | None
+    decided_at: dt.datetime
+
+    def columns(self) -> dict[str, Any]:
+        """The application's columns this sets (plain text: drivers may store an enum's name)."""
+        return {
+            "status": self.status.value,
+            "facts": self.facts,
+            "conditions": self.conditions,
+            "ruleset_version": self.ruleset_version,
+            "outcome": self.outcome.value if self.outcome else None,
+            "reasons": self.reasons,
+            "decided_at": self.decided_at if self.outcome else None,
+        }
+
+
+async def query_registries(
+    registries: Registries,
+    deadline_seconds: float,
+    application_id: str,
+    app: ApplicationCreate,
+    id_check: IdNumberCheck,
+) -> RegistryAnswers:
+    """Ask the registries about this application, under the one deadline."""
+    return await ask_registries(
+        registries,
+        case_id=application_id,
+        operator_id_number=id_check.number,
+        authority_code=app.premises.district_code,
+        proposed_name=app.name,
+        property_certificate=app.premises.property_certificate_number
+        if app.premises.kind == "physical"
+        else None,
+        deadline_seconds=deadline_seconds,
+    )
+
+
+def answer_rows(
+    application_id: str, answers: RegistryAnswers, now: dt.datetime
+) -> list[dict[str, Any]]:
+    """The registry answers as stored with an application (at submission and on re-check)."""
+    return [
+        {
+            "application_id": application_id,
+            "registry": a.registry.value,
+            "available": a.available,
+            "answer": a.stored(),
+            "detail": a.detail,
+            "latency_ms": a.latency_ms,
+            "fetched_at": now,
+        }
+        for a in answers.answers
+    ]
+
+
+def determine(
+    app: ApplicationCreate,
+    id_check: IdNumberCheck,
+    answers: RegistryAnswers,
+    decided_at: dt.datetime,
+    rules: RulesInForce,
+    issuer: LicenceIssuer,
+) -> Determination:
+    """Facts, decision and licence from the answers, under ``rules`` (those in force when the
+    application arrived). A registry that did not answer parks the application: nothing is
+    decided on missing facts."""
+    facts = build_facts(app, id_check, answers, rules.reference, decided_at.date())
+    events: list[dict[str, Any]] = [
+        {
+            "at": decided_at,
+            "kind": "registries_queried",
+            "detail": {
+                a.registry.value: {"available": a.available, "latency_ms": a.latency_ms}
+                for a in answers.answers
+            },
+        },
+    ]
+    if answers.unavailable:
+        events.append(
+            {
+                "at": decided_at,
+                "kind": "pending_verification",
+                "detail": {"unavailable": [r.value for r in answers.unavailable]},
+            }
+        )
+        return Determination(
+            ApplicationStatus.PENDING_VERIFICATION,
+            None,
+            [UNAVAILABLE_REASON],
+            [],
+            None,
+            facts,
+            events,
+            None,
+            decided_at,
+        )
+    decision = decide(rules.ruleset, facts)
+    status = ApplicationStatus.ISSUED if decision.approved else ApplicationStatus.DECIDED
+    conditions = (
+        licence_conditions(
+            app,
+            rules.reference.scope,
+            residential=facts["registries.realestate.registered_use"] == "住宅",
+        )
+        if decision.verdict == Outcome.APPROVE_WITH_CONDITIONS
+        else []
+    )
+    events.append(
+        {
+            "at": decided_at,
+            "kind": "decided",
+            "detail": {
+                "decision": decision.verdict.value,
+                "rules": [r.id for r in decision.fired],
+                "ruleset_version": decision.ruleset_version,
+            },
+        }
+    )
+    signed = None
+    if status == ApplicationStatus.ISSUED:
+        signed = issuer.issue(app, rules.reference.scope, decided_at)
+        events.append(
+            {
+                "at": decided_at,
+                "kind": "licence_issued",
+                "detail": {"credit_code": signed.document.credit_code},
+            }
+        )
+    return Determination(
+        status,
+        Outcome(decision.verdict.value),
+        decision.reasons(),
+        conditions,
+        decision.ruleset_version,
+        facts,
+        events,
+        signed,
+        decided_at,
+    )
