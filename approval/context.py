@@ -43,19 +43,22 @@ class AppContext:
     calendar: WorkingCalendar
     # the status transitions of applications and the features that follow them
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    # one issuance path for submission, the verification worker and staff review
+    issuer: LicenceIssuer = field(init=False)
     # what receiving an application consults (approval.intake.service.submit)
     intake: Intake = field(init=False)
     # decisions for the shadow candidate (approval.rules.live evaluates them off the request)
     shadow: ShadowQueue = field(default_factory=ShadowQueue)
 
     def __post_init__(self) -> None:
+        self.issuer = LicenceIssuer(self.serials, self.signer)
         self.intake = Intake(
             db=self.db,
             clock=self.clock,
             settings=self.settings,
             registries=self.registries,
             rules_in_force=self.rules_in_force,
-            issuer=LicenceIssuer(self.serials, self.signer),
+            issuer=self.issuer,
             catalog=self.catalog,
             calendar=self.calendar,
             lifecycle=self.lifecycle,

@@ -15,18 +15,17 @@ from approval.endpoints import (
     ClockDep,
     ConnDep,
     LifecycleDep,
-    SignerDep,
     provided,
 )
 from approval.engine.ruleset import Ruleset
 from approval.errors import IllegalTransition, answered_with
 from approval.kernel.principal import Principal, Role
 from approval.kernel.status import Outcome
-from approval.licences.serials import CreditSerials
+from approval.licences.service import LicenceIssuer
 from approval.review import service
 from approval.review.service import ClaimedByAnother, NotInQueue
 
-SerialsDep = Annotated[CreditSerials, provided("serials", CreditSerials)]
+IssuerDep = Annotated[LicenceIssuer, provided("issuer", LicenceIssuer)]
 ReferenceDep = Annotated[ReferenceData, provided("reference", ReferenceData)]
 
 RulesetDep = Annotated[Ruleset, provided("ruleset", Ruleset)]
@@ -124,9 +123,8 @@ def decide_case(
     body: DecisionIn,
     conn: ConnDep,
     clock: ClockDep,
-    serials: SerialsDep,
+    issuer: IssuerDep,
     reference: ReferenceDep,
-    signer: SignerDep,
     lifecycle: LifecycleDep,
     principal: Annotated[Principal, STAFF],
 ) -> dict[str, Any]:
@@ -138,8 +136,7 @@ def decide_case(
     if approve:
         # a credit-code serial is a sequence: taken in its own short transaction, before this
         # one writes, so a rolled-back decision leaves a gap and never a duplicate
-        serial = serials.take(prepared.authority_code)
-        signed = service.issue(prepared, serial, reference.scope, signer, now)
+        signed = issuer.issue(prepared.app, reference.scope, now)
     return service.decide(
         conn,
         principal,

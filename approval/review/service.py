@@ -2,8 +2,8 @@
 
 The limit is 3 working days from the application (条例 Art.19), +3 once with the head's
 extension. A manual approval issues the licence exactly as an automatic one does
-(:func:`approval.licences.service.issue_licence` and ``record_issued``) and writes the same
-outbox event, so the supervising departments receive it the same way.
+(:class:`approval.licences.service.LicenceIssuer` and ``record_issued``) and publishes the same
+licence event, so the supervising departments receive it the same way.
 """
 
 from __future__ import annotations
@@ -28,9 +28,8 @@ from approval.kernel.application import ApplicationCreate
 from approval.kernel.principal import Principal
 from approval.kernel.status import ApplicationStatus, Outcome
 from approval.licences.document import SignedLicence
-from approval.licences.service import IssueRoute, issue_licence, issue_notice, record_issued
+from approval.licences.service import IssueRoute, issue_notice, record_issued
 from approval.review import repository
-from approval.signing import LicenceSigner
 
 LIMIT_WORKING_DAYS = 3
 EXTENSION_WORKING_DAYS = 3
@@ -237,23 +236,6 @@ def prepare(conn: Connection, principal: Principal, application_id: str) -> Prep
         ApplicationCreate.model_validate(app.payload),
         app.authority_code,
         facts.get("registries.realestate.registered_use") == "住宅",
-    )
-
-
-def issue(
-    prepared: Prepared,
-    serial: int,
-    catalog: ScopeCatalog,
-    signer: LicenceSigner,
-    now: dt.datetime,
-) -> SignedLicence:
-    return issue_licence(
-        serial=serial,
-        app=prepared.app,
-        authority_code=prepared.authority_code,
-        catalog=catalog,
-        signer=signer,
-        now=now,
     )
 
 
