@@ -20,7 +20,7 @@ from approval.clock import Clock, clock_for
 from approval.database import Database, after_commit, api_keys
 from approval.endpoints import AdapterMissing, ClockDep, ConnDep, check_adapters
 from approval.errors import ApprovalError, NotFound
-from approval.migrate import upgrade_to_head
+from tests.fixtures.database import migrated_database
 
 NOW = dt.datetime(2026, 12, 3, 9, tzinfo=dt.UTC)
 
@@ -33,11 +33,8 @@ class Adapters:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    url = f"sqlite:///{tmp_path / 'uow.sqlite3'}"
-    upgrade_to_head(url)
-    database = Database(url)
-    yield database
-    database.dispose()
+    with migrated_database(tmp_path) as database:
+        yield database
 
 
 def _keys(db: Database) -> int:

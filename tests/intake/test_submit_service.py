@@ -26,12 +26,12 @@ from approval.intake.service import Intake, submit
 from approval.kernel.principal import Principal, Role
 from approval.licences.serials import CreditSerials
 from approval.licences.service import LicenceIssuer
-from approval.migrate import upgrade_to_head
 from approval.settings import Settings
 from approval.signing import LicenceSigner
 from connectors.base import Registry
 from connectors.stub import build_stub_registries
 from tests.fixtures import application_for
+from tests.fixtures.database import migrated_database
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
 TODAY = dt.date(2026, 12, 3)
@@ -46,11 +46,8 @@ def rules() -> Iterator[RulesInForce]:
 
 @pytest.fixture
 def db(tmp_path: Path) -> Iterator[Database]:
-    url = f"sqlite:///{tmp_path / 'intake.sqlite3'}"
-    upgrade_to_head(url)
-    database = Database(url)
-    yield database
-    database.dispose()
+    with migrated_database(tmp_path) as database:
+        yield database
 
 
 def _intake(db: Database, rules: RulesInForce, published: list[Any], down: set[str]) -> Intake:
