@@ -1,12 +1,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 
 from approval.access.endpoints import allow
 from approval.applications import repository as applications_repository
+from approval.audit.schemas import AuditExport
 from approval.audit.service import export_chain
 from approval.endpoints import ConnDep, SettingsDep, SignerDep, provided
 from approval.errors import (
@@ -92,15 +93,19 @@ def read_application(
 audit_router = APIRouter(prefix="/v1/audit", tags=["audit"])
 
 
-@audit_router.get("/applications/{application_id}", responses=answered_with(ApplicationNotFound))
+@audit_router.get(
+    "/applications/{application_id}",
+    response_model=AuditExport,
+    responses=answered_with(ApplicationNotFound),
+)
 def export_application_audit(
     application_id: str,
     conn: ConnDep,
     signer: SignerDep,
     principal: Annotated[Principal, Depends(allow(Role.STAFF, Role.MOBILE))],
-) -> dict[str, Any]:
+) -> AuditExport:
     """Every audit record of the application with hashes, the signed head, and how to check."""
     app = applications_repository.get_application(conn, application_id)
     if app is None or not principal.may_read(app.key_id, app.operator_id_number):
         raise ApplicationNotFound()
-    return export_chain(conn, application_id, signer)
+    return AuditExport.model_validate(export_chain(conn, application_id, signer))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,6 +14,7 @@ from approval.errors import IllegalTransition, LicenceNotFound, answered_with
 from approval.kernel.identifiers import CreditCode, ResidentId
 from approval.kernel.principal import Principal, Role
 from approval.objections import service
+from approval.objections.schemas import ObjectionEvidence, ObjectionList, ObjectionRead
 from approval.objections.service import NoticeRunning, NotTheImpersonatedPerson, ObjectionNotFound
 
 router = APIRouter(prefix="/v1/objections", tags=["objections"])
@@ -67,6 +68,7 @@ class DecisionIn(_In):
 @router.post(
     "",
     status_code=201,
+    response_model=ObjectionRead,
     responses=answered_with(LicenceNotFound, NotTheImpersonatedPerson, IllegalTransition),
 )
 def file_objection(
@@ -75,34 +77,42 @@ def file_objection(
     calendar: CalendarDep,
     clock: ClockDep,
     principal: Annotated[Principal, Depends(allow(Role.MOBILE))],
-) -> dict[str, Any]:
+) -> ObjectionRead:
     """The person whose identity was used objects (identity: the app's key bound to their ID)."""
-    return service.file_objection(
+    objection = service.file_objection(
         conn, principal, body.credit_code, body.grounds, clock.now(), calendar
     )
+    return ObjectionRead.model_validate(objection)
 
 
-@router.get("")
+@router.get("", response_model=ObjectionList)
 def list_objections(
     conn: ConnDep, clock: ClockDep, principal: Annotated[Principal, STAFF], overdue: bool = False
-) -> dict[str, Any]:
+) -> ObjectionList:
     """Open objections by stage deadline; ``overdue=true``: the stage's deadline has passed."""
     items = service.list_open(conn, principal, clock.today(), overdue)
-    return {"items": items}
+    return ObjectionList.model_validate({"items": items})
 
 
-@router.get("/{objection_id}", responses=answered_with(ObjectionNotFound))
+@router.get(
+    "/{objection_id}",
+    response_model=ObjectionRead,
+    responses=answered_with(ObjectionNotFound),
+)
 def read_objection(
     objection_id: str,
     conn: ConnDep,
     clock: ClockDep,
     principal: Annotated[Principal, Depends(allow(Role.STAFF, Role.MOBILE))],
-) -> dict[str, Any]:
-    return service.read(conn, principal, objection_id, clock.today())
+) -> ObjectionRead:
+    objection = service.read(conn, principal, objection_id, clock.today())
+    return ObjectionRead.model_validate(objection)
 
 
 @router.post(
-    "/{objection_id}/acceptance", responses=answered_with(ObjectionNotFound, IllegalTransition)
+    "/{objection_id}/acceptance",
+    response_model=ObjectionRead,
+    responses=answered_with(ObjectionNotFound, IllegalTransition),
 )
 def acceptance(
     objection_id: str,
@@ -110,22 +120,29 @@ def acceptance(
     conn: ConnDep,
     clock: ClockDep,
     principal: Annotated[Principal, STAFF],
-) -> dict[str, Any]:
+) -> ObjectionRead:
     """受理 or not (within 3 working days)."""
-    return service.decide_acceptance(
+    objection = service.decide_acceptance(
         conn, principal, objection_id, clock.now(), body.accept, body.reason
     )
+    return ObjectionRead.model_validate(objection)
 
 
-@router.get("/{objection_id}/evidence", responses=answered_with(ObjectionNotFound))
+@router.get(
+    "/{objection_id}/evidence",
+    response_model=ObjectionEvidence,
+    responses=answered_with(ObjectionNotFound),
+)
 def evidence(
     objection_id: str, conn: ConnDep, principal: Annotated[Principal, STAFF]
-) -> dict[str, Any]:
-    return service.evidence(conn, principal, objection_id)
+) -> ObjectionEvidence:
+    return ObjectionEvidence.model_validate(service.evidence(conn, principal, objection_id))
 
 
 @router.post(
-    "/{objection_id}/public-notice", responses=answered_with(ObjectionNotFound, IllegalTransition)
+    "/{objection_id}/public-notice",
+    response_model=ObjectionRead,
+    responses=answered_with(ObjectionNotFound, IllegalTransition),
 )
 def public_notice(
     objection_id: str,
@@ -133,13 +150,15 @@ def public_notice(
     conn: ConnDep,
     clock: ClockDep,
     principal: Annotated[Principal, STAFF],
-) -> dict[str, Any]:
+) -> ObjectionRead:
     """The parties cannot be reached: 45 days' public notice before any decision."""
-    return service.start_public_notice(conn, principal, objection_id, clock.now(), body.reason)
+    objection = service.start_public_notice(conn, principal, objection_id, clock.now(), body.reason)
+    return ObjectionRead.model_validate(objection)
 
 
 @router.post(
     "/{objection_id}/investigation",
+    response_model=ObjectionRead,
     responses=answered_with(ObjectionNotFound, IllegalTransition, NoticeRunning),
 )
 def investigation(
@@ -149,8 +168,8 @@ def investigation(
     calendar: CalendarDep,
     clock: ClockDep,
     principal: Annotated[Principal, STAFF],
-) -> dict[str, Any]:
-    return service.finish_investigation(
+) -> ObjectionRead:
+    objection = service.finish_investigation(
         conn,
         principal,
         objection_id,
@@ -159,10 +178,13 @@ def investigation(
         body.reason,
         calendar,
     )
+    return ObjectionRead.model_validate(objection)
 
 
 @router.post(
-    "/{objection_id}/legal-review", responses=answered_with(ObjectionNotFound, IllegalTransition)
+    "/{objection_id}/legal-review",
+    response_model=ObjectionRead,
+    responses=answered_with(ObjectionNotFound, IllegalTransition),
 )
 def legal_review(
     objection_id: str,
@@ -171,8 +193,8 @@ def legal_review(
     calendar: CalendarDep,
     clock: ClockDep,
     principal: Annotated[Principal, STAFF],
-) -> dict[str, Any]:
-    return service.finish_legal_review(
+) -> ObjectionRead:
+    objection = service.finish_legal_review(
         conn,
         principal,
         objection_id,
@@ -181,10 +203,12 @@ def legal_review(
         body.reason,
         calendar,
     )
+    return ObjectionRead.model_validate(objection)
 
 
 @router.post(
     "/{objection_id}/decision",
+    response_model=ObjectionRead,
     responses=answered_with(
         ObjectionNotFound, IllegalTransition, IllegalApplicationTransition, ApplicationStateChanged
     ),
@@ -196,10 +220,10 @@ def decision(
     clock: ClockDep,
     lifecycle: LifecycleDep,
     principal: Annotated[Principal, STAFF],
-) -> dict[str, Any]:
+) -> ObjectionRead:
     """终办: revoke, revoke only the false items, or not revoke — with reasons."""
     person = body.responsible_person
-    return service.decide(
+    objection = service.decide(
         conn,
         principal,
         objection_id,
@@ -211,10 +235,12 @@ def decision(
         person.name if person else None,
         lifecycle,
     )
+    return ObjectionRead.model_validate(objection)
 
 
 @router.post(
     "/{objection_id}/annulment",
+    response_model=ObjectionRead,
     responses=answered_with(
         ObjectionNotFound, IllegalTransition, IllegalApplicationTransition, ApplicationStateChanged
     ),
@@ -226,6 +252,7 @@ def annulment(
     clock: ClockDep,
     lifecycle: LifecycleDep,
     principal: Annotated[Principal, STAFF],
-) -> dict[str, Any]:
+) -> ObjectionRead:
     """Annul a wrong revocation and restore the prior state."""
-    return service.annul(conn, principal, objection_id, clock.now(), body.reason, lifecycle)
+    objection = service.annul(conn, principal, objection_id, clock.now(), body.reason, lifecycle)
+    return ObjectionRead.model_validate(objection)

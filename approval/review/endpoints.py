@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,6 +23,7 @@ from approval.kernel.principal import Principal, Role
 from approval.kernel.status import Outcome
 from approval.licences.service import LicenceIssuer
 from approval.review import service
+from approval.review.schemas import ReviewCaseRead, ReviewDecision, ReviewExtension, ReviewQueue
 from approval.review.service import ClaimedByAnother, NotInQueue
 
 IssuerDep = Annotated[LicenceIssuer, provided("issuer", LicenceIssuer)]
@@ -51,7 +52,7 @@ class ExtensionIn(_In):
     reason: str = Field(min_length=1, max_length=500)
 
 
-@router.get("/cases")
+@router.get("/cases", response_model=ReviewQueue)
 def list_cases(
     conn: ConnDep,
     calendar: CalendarDep,
@@ -59,13 +60,17 @@ def list_cases(
     principal: Annotated[Principal, STAFF],
     overdue: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
+) -> ReviewQueue:
     """Applications waiting for a person, oldest first; ``overdue=true``: past the limit."""
     items = service.list_queue(conn, clock.today(), calendar, overdue)
-    return {"total": len(items), "items": items[:limit]}
+    return ReviewQueue.model_validate({"total": len(items), "items": items[:limit]})
 
 
-@router.get("/cases/{application_id}", responses=answered_with(NotInQueue))
+@router.get(
+    "/cases/{application_id}",
+    response_model=ReviewCaseRead,
+    responses=answered_with(NotInQueue),
+)
 def read_case(
     application_id: str,
     conn: ConnDep,
@@ -73,11 +78,16 @@ def read_case(
     ruleset: RulesetDep,
     clock: ClockDep,
     principal: Annotated[Principal, STAFF],
-) -> dict[str, Any]:
-    return service.view(conn, application_id, ruleset, clock.today(), calendar)
+) -> ReviewCaseRead:
+    case = service.view(conn, application_id, ruleset, clock.today(), calendar)
+    return ReviewCaseRead.model_validate(case)
 
 
-@router.post("/cases/{application_id}/claim", responses=answered_with(NotInQueue, ClaimedByAnother))
+@router.post(
+    "/cases/{application_id}/claim",
+    response_model=ReviewCaseRead,
+    responses=answered_with(NotInQueue, ClaimedByAnother),
+)
 def claim_case(
     application_id: str,
     conn: ConnDep,
@@ -85,12 +95,15 @@ def claim_case(
     clock: ClockDep,
     ruleset: RulesetDep,
     principal: Annotated[Principal, STAFF],
-) -> dict[str, Any]:
-    return service.claim(conn, principal, application_id, clock.now(), calendar, ruleset)
+) -> ReviewCaseRead:
+    case = service.claim(conn, principal, application_id, clock.now(), calendar, ruleset)
+    return ReviewCaseRead.model_validate(case)
 
 
 @router.post(
-    "/cases/{application_id}/extension", responses=answered_with(NotInQueue, IllegalTransition)
+    "/cases/{application_id}/extension",
+    response_model=ReviewExtension,
+    responses=answered_with(NotInQueue, IllegalTransition),
 )
 def extend_case(
     application_id: str,
@@ -99,9 +112,9 @@ def extend_case(
     calendar: CalendarDep,
     clock: ClockDep,
     principal: Annotated[Principal, STAFF],
-) -> dict[str, Any]:
+) -> ReviewExtension:
     """The head's extension (+3 working days, once)."""
-    return service.extend(
+    extension = service.extend(
         conn,
         principal,
         application_id,
@@ -110,10 +123,12 @@ def extend_case(
         body.approved_by,
         body.reason,
     )
+    return ReviewExtension.model_validate(extension)
 
 
 @router.post(
     "/cases/{application_id}/decision",
+    response_model=ReviewDecision,
     responses=answered_with(
         NotInQueue, IllegalTransition, IllegalApplicationTransition, ApplicationStateChanged
     ),
@@ -127,7 +142,7 @@ def decide_case(
     reference: ReferenceDep,
     lifecycle: LifecycleDep,
     principal: Annotated[Principal, STAFF],
-) -> dict[str, Any]:
+) -> ReviewDecision:
     """Approve (the licence is issued as for an automatic approval) or reject, with reasons."""
     prepared = service.prepare(conn, principal, application_id)
     approve = body.decision == Outcome.APPROVE.value
@@ -137,7 +152,7 @@ def decide_case(
         # a credit-code serial is a sequence: taken in its own short transaction, before this
         # one writes, so a rolled-back decision leaves a gap and never a duplicate
         signed = issuer.issue(prepared.app, reference.scope, now)
-    return service.decide(
+    decided = service.decide(
         conn,
         principal,
         application_id,
@@ -149,3 +164,4 @@ def decide_case(
         signed,
         lifecycle,
     )
+    return ReviewDecision.model_validate(decided)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -13,6 +13,13 @@ from approval.errors import IllegalTransition, answered_with
 from approval.kernel.principal import Principal, Role
 from approval.supervision import service
 from approval.supervision.errors import CopyNotFound
+from approval.supervision.schemas import (
+    ActionKind,
+    BrokenCommitmentRead,
+    Commitment,
+    SupervisionCopyList,
+    SupervisionCopyRead,
+)
 
 router = APIRouter(prefix="/v1/supervision", tags=["supervision"])
 
@@ -24,9 +31,7 @@ class _In(BaseModel):
 
 
 class ActionIn(_In):
-    kind: Literal["inspection", "permit_issued", "permit_refused", "filing_received", "other"] = (
-        Field(description="检查、许可发放、不予许可、备案、其他")
-    )
+    kind: ActionKind = Field(description="检查、许可发放、不予许可、备案、其他")
     note: str = Field(min_length=1, max_length=1000, description="处理情况")
     reference: str | None = Field(default=None, max_length=100, description="许可证号等")
 
@@ -36,13 +41,11 @@ class CloseIn(_In):
 
 
 class BrokenCommitmentIn(_In):
-    commitment: Literal[
-        "no_trading_before_permit", "truthfulness", "residential_use_consent", "e_commerce"
-    ] = Field(description="被违反的承诺")
+    commitment: Commitment = Field(description="被违反的承诺")
     note: str = Field(min_length=1, max_length=1000, description="发现的情况")
 
 
-@router.get("/copies")
+@router.get("/copies", response_model=SupervisionCopyList)
 def list_copies(
     conn: ConnDep,
     clock: ClockDep,
@@ -50,62 +53,90 @@ def list_copies(
     status: Annotated[str | None, Query(max_length=16)] = None,
     overdue: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> dict[str, Any]:
+) -> SupervisionCopyList:
     """A department's pushed copies (pull API); staff see every department's.
     ``overdue=true``: copies not claimed within 2 working days (escalated)."""
     items = service.list_for(conn, principal, clock.today(), status, overdue, limit)
-    return {"items": items}
+    return SupervisionCopyList.model_validate({"items": items})
 
 
-@router.get("/copies/{copy_id}", responses=answered_with(CopyNotFound))
+@router.get(
+    "/copies/{copy_id}",
+    response_model=SupervisionCopyRead,
+    responses=answered_with(CopyNotFound),
+)
 def read_copy(
     copy_id: str, conn: ConnDep, clock: ClockDep, principal: Annotated[Principal, SUPERVISOR]
-) -> dict[str, Any]:
-    return service.read_copy(conn, principal, copy_id, clock.today())
+) -> SupervisionCopyRead:
+    copy = service.read_copy(conn, principal, copy_id, clock.today())
+    return SupervisionCopyRead.model_validate(copy)
 
 
-@router.post("/copies/{copy_id}/ack", responses=answered_with(CopyNotFound))
+@router.post(
+    "/copies/{copy_id}/ack",
+    response_model=SupervisionCopyRead,
+    responses=answered_with(CopyNotFound),
+)
 def acknowledge(
     copy_id: str, conn: ConnDep, clock: ClockDep, principal: Annotated[Principal, SUPERVISOR]
-) -> dict[str, Any]:
+) -> SupervisionCopyRead:
     """签收 (idempotent)."""
-    return service.acknowledge(conn, principal, copy_id, clock.now())
+    copy = service.acknowledge(conn, principal, copy_id, clock.now())
+    return SupervisionCopyRead.model_validate(copy)
 
 
-@router.post("/copies/{copy_id}/claim", responses=answered_with(CopyNotFound, IllegalTransition))
+@router.post(
+    "/copies/{copy_id}/claim",
+    response_model=SupervisionCopyRead,
+    responses=answered_with(CopyNotFound, IllegalTransition),
+)
 def claim(
     copy_id: str, conn: ConnDep, clock: ClockDep, principal: Annotated[Principal, SUPERVISOR]
-) -> dict[str, Any]:
+) -> SupervisionCopyRead:
     """认领 (idempotent)."""
-    return service.claim(conn, principal, copy_id, clock.now())
+    copy = service.claim(conn, principal, copy_id, clock.now())
+    return SupervisionCopyRead.model_validate(copy)
 
 
-@router.post("/copies/{copy_id}/actions", responses=answered_with(CopyNotFound, IllegalTransition))
+@router.post(
+    "/copies/{copy_id}/actions",
+    response_model=SupervisionCopyRead,
+    responses=answered_with(CopyNotFound, IllegalTransition),
+)
 def record_action(
     copy_id: str,
     body: ActionIn,
     conn: ConnDep,
     clock: ClockDep,
     principal: Annotated[Principal, SUPERVISOR],
-) -> dict[str, Any]:
-    return service.record_action(
+) -> SupervisionCopyRead:
+    copy = service.record_action(
         conn, principal, copy_id, clock.now(), body.kind, body.note, body.reference
     )
+    return SupervisionCopyRead.model_validate(copy)
 
 
-@router.post("/copies/{copy_id}/close", responses=answered_with(CopyNotFound, IllegalTransition))
+@router.post(
+    "/copies/{copy_id}/close",
+    response_model=SupervisionCopyRead,
+    responses=answered_with(CopyNotFound, IllegalTransition),
+)
 def close(
     copy_id: str,
     body: CloseIn,
     conn: ConnDep,
     clock: ClockDep,
     principal: Annotated[Principal, SUPERVISOR],
-) -> dict[str, Any]:
-    return service.close(conn, principal, copy_id, clock.now(), body.note)
+) -> SupervisionCopyRead:
+    copy = service.close(conn, principal, copy_id, clock.now(), body.note)
+    return SupervisionCopyRead.model_validate(copy)
 
 
 @router.post(
-    "/copies/{copy_id}/broken-commitments", status_code=201, responses=answered_with(CopyNotFound)
+    "/copies/{copy_id}/broken-commitments",
+    status_code=201,
+    response_model=BrokenCommitmentRead,
+    responses=answered_with(CopyNotFound),
 )
 def report_broken_commitment(
     copy_id: str,
@@ -113,8 +144,9 @@ def report_broken_commitment(
     conn: ConnDep,
     clock: ClockDep,
     principal: Annotated[Principal, SUPERVISOR],
-) -> dict[str, Any]:
+) -> BrokenCommitmentRead:
     """A broken commitment goes onto the registration's record (timeline and audit)."""
-    return service.report_broken_commitment(
+    report = service.report_broken_commitment(
         conn, principal, copy_id, clock.now(), body.commitment, body.note
     )
+    return BrokenCommitmentRead.model_validate(report)

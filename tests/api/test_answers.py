@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import orjson
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -56,7 +58,14 @@ def test_a_listing_keeps_its_field_names_and_instants(
         "name": application_for("clean_owner")["name"],
         "operator_id_number": first["operator_id_number"],
     }
-    assert item["created_at"][:19] == first["created_at"][:19]
+    listed, submitted = (
+        dt.datetime.fromisoformat(t) for t in (item["created_at"], first["created_at"])
+    )
+    # the same instant: PostgreSQL answers it in UTC, SQLite as the local time it stored
+    if listed.tzinfo is None:
+        assert listed == submitted.replace(tzinfo=None)
+    else:
+        assert listed == submitted
     assert listing["next_before"] == item["created_at"]
     assert set(listing) == {"items", "next_before"}
 
