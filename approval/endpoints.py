@@ -57,7 +57,8 @@ def provided(name: str, kind: type) -> Any:
     read on each use (the ruleset is swapped live) and checked to be a ``kind``."""
     DECLARED[name] = kind
 
-    def get(request: Request) -> object:
+    # async: a lookup on the event loop, not a hop to the thread pool and back
+    async def get(request: Request) -> object:
         value = getattr(adapters_of(request), name, None)
         if not isinstance(value, kind):
             raise AdapterMissing(f"adapter {name!r} is a {type(value).__name__}")
