@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from pydantic import ValidationError
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
@@ -96,9 +97,22 @@ def render(
     }
 
 
-def _replay_or_conflict(conn: Connection, row: Any, request_hash: str) -> dict[str, Any]:
+def request_hashes(body: bytes) -> tuple[str, str]:
+    """The hash of the JSON value (keys sorted, no whitespace, escapes resolved), which is what a
+    retry must repeat, and the hash of the bytes, which applications stored before compare."""
+    raw = hashlib.sha256(body).hexdigest()
+    try:
+        value = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        return raw, raw  # not JSON: refused when it is parsed, so never stored
+    return hashlib.sha256(orjson.dumps(value, option=orjson.OPT_SORT_KEYS)).hexdigest(), raw
+
+
+def _replay_or_conflict(
+    conn: Connection, row: Any, request_hashes: tuple[str, str]
+) -> dict[str, Any]:
     """The first answer again: stored without its timeline, which is the opening events."""
-    if row.request_hash != request_hash:
+    if row.request_hash not in request_hashes:
         raise IdempotencyKeyReused(
             "该 Idempotency-Key 已用于另一份不同内容的申请；"
             "如需提交新申请，请使用新的 Idempotency-Key"
@@ -157,7 +171,7 @@ async def submit(
     The key is checked when the application is stored (a unique constraint), not before: a
     retry is rare, and a look-up on every submission would cost more than re-deciding retries.
     """
-    request_hash = hashlib.sha256(body).hexdigest()
+    hashes = request_hashes(body)
     if idempotency_key is None and principal.role in APPLICANT_ROLES:
         raise IdempotencyKeyRequired()
     now = intake.clock.now()
@@ -201,7 +215,7 @@ async def submit(
         "due_date": due_date(intake.calendar, item, now.date(), determined),
         "key_id": principal.key_id,
         "idempotency_key": idempotency_key,
-        "request_hash": request_hash,
+        "request_hash": hashes[0],
         "operator_id_number": id_check.number,
         "authority_code": authority_code,
         "payload": app.model_dump(mode="json"),
@@ -235,7 +249,7 @@ async def submit(
     def first_stored(key: str) -> dict[str, Any] | None:
         with intake.db.reading() as conn:
             seen = repository.find_by_idempotency_key(conn, principal.key_id, key)
-            return _replay_or_conflict(conn, seen, request_hash) if seen is not None else None
+            return _replay_or_conflict(conn, seen, hashes) if seen is not None else None
 
     # the database is written on a worker thread: a busy SQLite writer never stalls the loop
     try:

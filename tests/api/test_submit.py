@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Any
 
 from fastapi.testclient import TestClient
 from stdnum.cn import uscc
 
+from approval.intake.service import request_hashes
 from approval.signing import verify_signature
 from tests.conftest import submit
 from tests.fixtures import application_for, personas
@@ -131,6 +134,33 @@ def test_idempotent_retry_replays_and_creates_nothing(
     assert other.status_code == 409
     assert other.headers["content-type"] == "application/problem+json"
     assert other.json()["code"] == "idempotency_key_reused"
+
+
+def test_a_faithful_retry_replays_though_its_bytes_differ(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    body = application_for("clean_owner")
+    headers = {
+        "Authorization": f"Bearer {keys['terminal']}",
+        "Idempotency-Key": "kiosk-7-0002",
+        "Content-Type": "application/json",
+    }
+    compact = json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
+    # the same value: other whitespace, keys in another order, characters as \u escapes
+    spelled_otherwise = json.dumps(dict(reversed(list(body.items()))), indent=2).encode()
+    first = client.post("/v1/applications", content=compact, headers=headers)
+    again = client.post("/v1/applications", content=spelled_otherwise, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    changed = json.dumps({**body, "employees": body["employees"] + 1}).encode()
+    assert client.post("/v1/applications", content=changed, headers=headers).status_code == 409
+
+
+def test_an_application_stored_with_the_hash_of_its_bytes_still_replays() -> None:
+    body = b'{"a": 1,  "b": "\\u5468"}'
+    canonical, raw = request_hashes(body)
+    assert raw == hashlib.sha256(body).hexdigest() != canonical
+    assert request_hashes(b'{"b":"\xe5\x91\xa8","a":1}')[0] == canonical
 
 
 def test_idempotency_key_is_required_for_terminals(
