@@ -156,7 +156,7 @@ def test_a_faithful_retry_replays_though_its_bytes_differ(
     assert client.post("/v1/applications", content=changed, headers=headers).status_code == 409
 
 
-def test_an_application_stored_with_the_hash_of_its_bytes_still_replays() -> None:
+def test_a_retry_is_compared_by_its_json_value_and_by_its_bytes_for_older_rows() -> None:
     body = b'{"a": 1,  "b": "\\u5468"}'
     canonical, raw = request_hashes(body)
     assert raw == hashlib.sha256(body).hexdigest() != canonical
