@@ -41,15 +41,15 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
     _edit(
         rules_copy / "identity.yaml",
-        "identity.face_match_score >= 0.6",
-        "identity.face_match_score >= 0.5",
+        "      - operator.age >= 16\n",
+        "      - operator.age >= 15\n",
     )
     result = runner.invoke(app, ["rules", "check", "--path", str(rules_copy)])
     assert result.exit_code == 1
     assert "1 finding(s) to look at" in result.output
-    assert "R06-FACE-MISMATCH (rules/identity.yaml:25)" in result.output
-    assert "R06-FACE-UNCERTAIN (rules/identity.yaml:36)" in result.output
-    assert "at least 0.5 and below 0.6" in result.output
+    assert "R08-UNDER-16 (rules/identity.yaml:48)" in result.output
+    assert "R08-AGE-16-17 (rules/identity.yaml:59)" in result.output
+    assert "both fire when operator.age is 15" in result.output
 
 
 def test_test_command_explains_a_failure_and_reports_coverage(rules_copy: Path) -> None:
