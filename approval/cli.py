@@ -220,7 +220,7 @@ def revoke_key(
 
 @app.command("stub-registry")
 def stub_registry(
-    registry: Annotated[str, typer.Argument(help="market, food or realestate")],
+    registry: Annotated[str, typer.Argument(help="market, food, realestate or population")],
     port: Annotated[int, typer.Option(help="port")] = 8101,
     host: Annotated[str, typer.Option(help="bind address (keep it local: admin is open)")] = (
         "127.0.0.1"

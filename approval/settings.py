@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     )
     unavailable_registries: frozenset[str] = Field(
         default=frozenset(),
-        description="stub registries that act as down (market, food, realestate)",
+        description="stub registries that act as down (market, food, realestate, population)",
     )
     registry_endpoints: dict[Registry, RegistryEndpoint] = Field(
         default_factory=dict,

@@ -16,6 +16,7 @@ class Registry(StrEnum):
     MARKET = "market"
     FOOD = "food"
     REALESTATE = "realestate"
+    POPULATION = "population"
 
 
 class RegistryUnavailable(Exception):
@@ -112,6 +113,37 @@ class PropertyFacts(_Frozen):
     leases: tuple[Lease, ...] = ()
 
 
+class PopulationQuery(RegistryQuery):
+    """The people of one application, looked up by ID number: the operator first."""
+
+    id_numbers: tuple[str, ...]
+
+
+class PersonStatus(StrEnum):
+    NORMAL = "normal"
+    CANCELLED = "cancelled"  # 户籍注销 (emigrated, duplicate record…)
+    DECEASED = "deceased"
+
+
+class PersonRecord(_Frozen):
+    """The population register's entry for one ID number; ``found`` false: no such entry."""
+
+    id_number: str
+    found: bool
+    name: str | None = None
+    status: PersonStatus | None = None
+    document_reported_lost: bool = False
+
+
+class PopulationFacts(_Frozen):
+    """Answer of the public-security population (real-name) register, one record per ID asked."""
+
+    people: tuple[PersonRecord, ...]
+
+    def record(self, id_number: str) -> PersonRecord | None:
+        return next((p for p in self.people if p.id_number == id_number), None)
+
+
 _Query = TypeVar("_Query", bound=RegistryQuery, contravariant=True)
 _Facts = TypeVar("_Facts", bound=BaseModel, covariant=True)
 
@@ -125,3 +157,4 @@ class RegistryClient(Protocol[_Query, _Facts]):
 MarketSupervisionRegistry = RegistryClient[MarketQuery, MarketFacts]
 FoodDrugRegistry = RegistryClient[FoodQuery, FoodFacts]
 RealEstateRegistry = RegistryClient[PropertyQuery, PropertyFacts]
+PopulationRegistry = RegistryClient[PopulationQuery, PopulationFacts]

@@ -24,6 +24,8 @@ from connectors.base import (
     FoodQuery,
     MarketFacts,
     MarketQuery,
+    PopulationFacts,
+    PopulationQuery,
     PropertyFacts,
     PropertyQuery,
     QueryPurpose,
@@ -31,7 +33,13 @@ from connectors.base import (
     RegistryClient,
     RegistryQuery,
 )
-from connectors.seed_world import SeedWorld, food_facts, market_facts, property_facts
+from connectors.seed_world import (
+    SeedWorld,
+    food_facts,
+    market_facts,
+    population_facts,
+    property_facts,
+)
 
 _Query = TypeVar("_Query", bound=RegistryQuery)
 _Facts = TypeVar("_Facts", bound=BaseModel)
@@ -46,6 +54,8 @@ class CaseParticulars:
     proposed_name: str | None
     # None: nothing to look up in the real-estate register (online premises, no certificate)
     property_certificate: str | None
+    # 家庭经营: the family members, checked against the population register with the operator
+    family_id_numbers: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +98,12 @@ def _property_query(purpose: QueryPurpose, case: CaseParticulars) -> PropertyQue
     return PropertyQuery(purpose=purpose, certificate_number=case.property_certificate)
 
 
+def _population_query(purpose: QueryPurpose, case: CaseParticulars) -> PopulationQuery:
+    return PopulationQuery(
+        purpose=purpose, id_numbers=(case.operator_id_number, *case.family_id_numbers)
+    )
+
+
 MARKET: RegistrySpec[MarketQuery, MarketFacts] = RegistrySpec(
     registry=Registry.MARKET,
     citizen_name="省市场监管登记系统（含信用信息共享平台）",
@@ -114,6 +130,16 @@ REALESTATE: RegistrySpec[PropertyQuery, PropertyFacts] = RegistrySpec(
     facts_type=PropertyFacts,
     query=_property_query,
     stub_answer=property_facts,
+)
+
+POPULATION: RegistrySpec[PopulationQuery, PopulationFacts] = RegistrySpec(
+    registry=Registry.POPULATION,
+    citizen_name="公安人口信息库（实名核验）",
+    legal_basis="《市场主体登记管理条例实施细则》第十六条",
+    query_type=PopulationQuery,
+    facts_type=PopulationFacts,
+    query=_population_query,
+    stub_answer=population_facts,
 )
 
 AnySpec = RegistrySpec[Any, Any]
@@ -145,7 +171,7 @@ class RegistryTable:
         return RegistryTable((*self._specs.values(), spec))
 
 
-REGISTRIES = RegistryTable((MARKET, FOOD, REALESTATE))
+REGISTRIES = RegistryTable((MARKET, FOOD, REALESTATE, POPULATION))
 
 # a Registry member without a spec is refused when connectors is imported, not mid-request
 if {spec.registry for spec in REGISTRIES} != set(Registry):

@@ -25,6 +25,10 @@ from connectors.base import (
     FoodQuery,
     MarketFacts,
     MarketQuery,
+    PersonRecord,
+    PersonStatus,
+    PopulationFacts,
+    PopulationQuery,
     PropertyFacts,
     PropertyQuery,
 )
@@ -57,6 +61,15 @@ class _BusinessRow(_Row):
     authority_code: str
 
 
+class _PersonRow(_Row):
+    id_number: str
+    name: str
+    sex: str
+    birth_date: dt.date
+    status: PersonStatus
+    document_reported_lost: bool
+
+
 class _BanRow(_Row):
     id_number: str
     revoked_on: dt.date
@@ -85,6 +98,7 @@ class _FoodFile(_Row):
 class SeedWorld:
     """The seed files as read-only indexes, shared by every stub on the same folder."""
 
+    people: Mapping[str, PersonRecord]
     properties: Mapping[str, PropertyFacts]
     entities_by_operator: Mapping[str, tuple[ExistingEntity, ...]]
     names_by_authority: Mapping[str, tuple[str, ...]]
@@ -131,6 +145,16 @@ def _read_world(data_dir: Path) -> SeedWorld:
         )
         for row in _read(data_dir, "properties.json")
     }
+    people = {
+        id_key(row.id_number): PersonRecord(
+            id_number=row.id_number,
+            found=True,
+            name=row.name,
+            status=row.status,
+            document_reported_lost=row.document_reported_lost,
+        )
+        for row in map(_PersonRow.model_validate, _read(data_dir, "people.json"))
+    }
     businesses = [_BusinessRow.model_validate(row) for row in _read(data_dir, "businesses.json")]
     lists = _ListsFile.model_validate(_read(data_dir, "lists.json"))
     food = _FoodFile.model_validate(_read(data_dir, "food.json"))
@@ -161,6 +185,7 @@ def _read_world(data_dir: Path) -> SeedWorld:
         )
 
     return SeedWorld(
+        people=people,
         properties=properties,
         entities_by_operator={k: tuple(v) for k, v in entities.items()},
         names_by_authority={k: tuple(v) for k, v in names.items()},
@@ -217,3 +242,13 @@ def property_facts(world: SeedWorld, query: PropertyQuery) -> PropertyFacts:
     if facts is None:
         return PropertyFacts(found=False, certificate_number=query.certificate_number)
     return facts
+
+
+def population_facts(world: SeedWorld, query: PopulationQuery) -> PopulationFacts:
+    """The population register's record of each ID number asked, in the order asked."""
+    return PopulationFacts(
+        people=tuple(
+            world.people.get(id_key(id_number)) or PersonRecord(id_number=id_number, found=False)
+            for id_number in query.id_numbers
+        )
+    )

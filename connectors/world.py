@@ -14,7 +14,7 @@ import json
 import random
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -235,6 +235,8 @@ class Person:
     name: str
     sex: str
     birth_date: dt.date
+    status: str = "normal"  # in the population register: normal / cancelled / deceased
+    document_reported_lost: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -242,6 +244,8 @@ class Person:
             "name": self.name,
             "sex": self.sex,
             "birth_date": self.birth_date.isoformat(),
+            "status": self.status,
+            "document_reported_lost": self.document_reported_lost,
         }
 
 
@@ -753,6 +757,32 @@ def _build_lists(gen: _Generator) -> None:
             world.impersonation_watch.append(candidate)
 
 
+def _build_population(gen: _Generator) -> None:
+    """Cancelled, deceased and reported-lost records, among people nothing else refers to.
+
+    Drawn last, so the rest of the world is what it was before the population register.
+    """
+    world = gen.world
+    referenced = set(gen.reserved)
+    for prop in world.properties:
+        referenced.update(prop.owner_id_numbers)
+        referenced.update(lease.lessee_id_number for lease in prop.leases)
+    referenced.update(b.operator_id_number for b in world.businesses)
+    referenced.update(p.operator_id_number for p in world.permits)
+    referenced.update(world.serious_dishonesty, world.judgment_defaulter, world.impersonation_watch)
+    referenced.update(world.prepackaged_filings, (b[0] for b in world.false_registration_bans))
+    free = [i for i, p in enumerate(world.people) if p.id_number not in referenced]
+    picked = gen.rng.sample(free, sum(_POPULATION_MARKS.values()))
+    for (status, lost), count in _POPULATION_MARKS.items():
+        for index in picked[:count]:
+            person = world.people[index]
+            world.people[index] = replace(person, status=status, document_reported_lost=lost)
+        picked = picked[count:]
+
+
+_POPULATION_MARKS = {("deceased", False): 12, ("cancelled", False): 8, ("normal", True): 12}
+
+
 def generate_world(seed: int = DEFAULT_SEED) -> World:
     """Build the synthetic world in memory; the same seed always gives the same world."""
     gen = _Generator(seed)
@@ -767,6 +797,7 @@ def generate_world(seed: int = DEFAULT_SEED) -> World:
         if business.operator_id_number not in gen.reserved:
             gen.food_for(business)
     _build_lists(gen)
+    _build_population(gen)
     reference = next(
         b
         for b in gen.world.businesses

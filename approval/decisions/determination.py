@@ -73,6 +73,7 @@ async def query_registries(
         if app.premises.kind == "physical"
         else None,
         deadline_seconds=deadline_seconds,
+        family_id_numbers=tuple(member.id_number for member in app.family_members),
     )
 
 

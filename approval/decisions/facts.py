@@ -14,7 +14,7 @@ from approval.decisions.registries import RegistryAnswers
 from approval.engine.facts import FactSources, ReferenceData, derive_facts, scope_items
 from approval.kernel.application import ApplicationCreate
 from approval.kernel.identity import IdNumberCheck
-from connectors.registries import FOOD, MARKET, REALESTATE
+from connectors.registries import FOOD, MARKET, POPULATION, REALESTATE
 
 __all__ = ["ReferenceData", "build_facts", "licence_conditions", "scope_items"]
 
@@ -36,6 +36,7 @@ def build_facts(
             market=answers.facts(MARKET),
             food=answers.facts(FOOD),
             estate=answers.facts(REALESTATE),
+            population=answers.facts(POPULATION),
             unavailable_count=len(answers.unavailable),
         )
     )

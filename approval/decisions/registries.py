@@ -69,12 +69,14 @@ async def ask_registries(
     proposed_name: str | None,
     property_certificate: str | None,
     deadline_seconds: float,
+    family_id_numbers: tuple[str, ...] = (),
 ) -> RegistryAnswers:
     case = CaseParticulars(
         operator_id_number=operator_id_number,
         authority_code=authority_code,
         proposed_name=proposed_name,
         property_certificate=property_certificate,
+        family_id_numbers=family_id_numbers,
     )
     calls: dict[Registry, Awaitable[Any] | None] = {}
     for spec in registries.table:

@@ -12,6 +12,7 @@ surprisingly (see the engine's measured limits).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -27,7 +28,7 @@ from approval.kernel.application import (
 )
 from approval.kernel.identity import IdNumberCheck, IdNumberInvalid, check_id_number
 from approval.names.analysis import NameAnalysis, NameLexicon, analyse_name
-from connectors.base import FoodFacts, MarketFacts, PropertyFacts
+from connectors.base import FoodFacts, MarketFacts, PersonRecord, PopulationFacts, PropertyFacts
 
 
 class FactType(StrEnum):
@@ -64,6 +65,7 @@ class FactSources:
     market: MarketFacts | None  # None: the registry did not answer
     food: FoodFacts | None
     estate: PropertyFacts | None  # None also when there was nothing to ask (online premises)
+    population: PopulationFacts | None
     unavailable_count: int
 
     @classmethod
@@ -77,6 +79,7 @@ class FactSources:
         market: MarketFacts | None,
         food: FoodFacts | None,
         estate: PropertyFacts | None,
+        population: PopulationFacts | None,
         unavailable_count: int,
     ) -> FactSources:
         items = scope_items(app, reference.scope)
@@ -92,6 +95,7 @@ class FactSources:
             market=market,
             food=food,
             estate=estate,
+            population=population,
             unavailable_count=unavailable_count,
         )
 
@@ -147,6 +151,63 @@ def _family_ids_ok(s: FactSources) -> bool:
     except IdNumberInvalid:
         return False
     return True
+
+
+# "unknown": the population register did not answer; "not_found": it has no such ID number
+POPULATION_STATUSES = ("normal", "cancelled", "deceased", "not_found", "unknown")
+_NAME_DOTS = str.maketrans({"•": "·", "・": "·", "‧": "·", ".": "·", "．": "·"})
+
+
+def same_person_name(given: str, registered: str) -> bool:
+    """Names as the population register compares them: width, spaces and the dot in 维吾尔族
+    and other names written several ways do not count."""
+
+    def canonical(name: str) -> str:
+        return "".join(unicodedata.normalize("NFKC", name).translate(_NAME_DOTS).split())
+
+    return canonical(given) == canonical(registered)
+
+
+def _operator_record(s: FactSources) -> PersonRecord | None:
+    return s.population.record(s.id_check.number) if s.population else None
+
+
+def _population_status(s: FactSources) -> str:
+    if s.population is None:
+        return "unknown"
+    record = _operator_record(s)
+    if record is None or not record.found or record.status is None:
+        return "not_found"
+    return record.status.value
+
+
+def _operator_name_mismatch(s: FactSources) -> bool:
+    record = _operator_record(s)
+    return bool(record and record.name and not same_person_name(s.app.operator.name, record.name))
+
+
+def _operator_reported_lost(s: FactSources) -> bool:
+    record = _operator_record(s)
+    return bool(record and record.document_reported_lost)
+
+
+def _family_unverified_count(s: FactSources) -> int:
+    """Family members whose name and ID the population register does not confirm (R39)."""
+    if s.population is None:
+        return 0
+    unverified = 0
+    for member in s.app.family_members:
+        record = s.population.record(member.id_number)
+        confirmed = (
+            record is not None
+            and record.found
+            and record.name is not None
+            and same_person_name(member.name, record.name)
+            and record.status is not None
+            and record.status.value == "normal"
+        )
+        unverified += not confirmed
+    return unverified
 
 
 def _ban_active(s: FactSources) -> bool:
@@ -441,6 +502,31 @@ FACTS: dict[str, FactSpec] = {
             _B,
             "权证坐落与填报的区县一致",
             lambda s: bool(s.estate and s.estate.district_code == s.app.premises.district_code),
+        ),
+        _Spec(
+            "registries.population.status",
+            _E,
+            "经营者在人口信息库中的状态（正常、注销、死亡、无记录、未答复）",
+            _population_status,
+            POPULATION_STATUSES,
+        ),
+        _Spec(
+            "registries.population.name_mismatch",
+            _B,
+            "经营者姓名与身份证号码在人口信息库中的姓名不一致",
+            _operator_name_mismatch,
+        ),
+        _Spec(
+            "registries.population.reported_lost",
+            _B,
+            "经营者的身份证已挂失",
+            _operator_reported_lost,
+        ),
+        _Spec(
+            "registries.population.family_unverified_count",
+            _I,
+            "姓名与身份证号码未能在人口信息库核实的家庭成员人数",
+            _family_unverified_count,
         ),
         _Spec(
             "registries.food.valid_permit_count",

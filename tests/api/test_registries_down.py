@@ -22,7 +22,7 @@ def _client(settings: Settings, **changes: object) -> Iterator[TestClient]:
         yield client
 
 
-@pytest.fixture(params=["market", "food", "realestate"])
+@pytest.fixture(params=["market", "food", "realestate", "population"])
 def down_client(request: pytest.FixtureRequest, settings: Settings) -> Iterator[TestClient]:
     yield from _client(settings, unavailable_registries=frozenset({request.param}))
 

@@ -6,6 +6,7 @@ import hashlib
 import json
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from stdnum.cn import uscc
 
@@ -101,6 +102,29 @@ def test_minor_goes_to_manual_review(client: TestClient, keys: dict[str, str]) -
     assert "R08-AGE-16-17" in {r["rule_id"] for r in result["reasons"]}
     assert result["status"] == "decided"
     assert result["licence"] is None
+
+
+@pytest.mark.parametrize(
+    ("evidence", "rule_id"),
+    [
+        ({"face_match_score": 0.41, "liveness_passed": True}, "R06-FACE-MISMATCH"),
+        ({"face_match_score": 0.93, "liveness_passed": False}, "R06-LIVENESS-FAILED"),
+    ],
+)
+def test_a_failed_camera_check_is_manual_review_with_the_in_person_fallback(
+    client: TestClient, keys: dict[str, str], evidence: dict[str, Any], rule_id: str
+) -> None:
+    body = application_for("clean_owner", identity_evidence=evidence)
+    result = submit(client, keys["terminal"], body).json()
+    assert result["decision"] == "manual_review"
+    assert result["status"] == "decided"
+    assert result["licence"] is None
+    (reason,) = [r for r in result["reasons"] if r["rule_id"] == rule_id]
+    assert reason["outcome"] == "manual_review"
+    # 细则16: what to bring and where, instead of a rejection
+    for words in ("居民身份证原件", "登记窗口", "经公证的身份证明"):
+        assert words in reason["text"]
+    assert all(r["outcome"] != "reject" for r in result["reasons"])
 
 
 def test_child_is_rejected(client: TestClient, keys: dict[str, str]) -> None:

@@ -18,6 +18,7 @@ from connectors import exchanges, signing
 from connectors.base import (
     FoodQuery,
     MarketQuery,
+    PopulationQuery,
     PropertyQuery,
     QueryPurpose,
     Registry,
@@ -62,6 +63,8 @@ def _query(registry: Registry, persona: str = "clean_owner") -> Any:
         )
     if registry == Registry.FOOD:
         return FoodQuery(purpose=purpose, operator_id_number=operator)
+    if registry == Registry.POPULATION:
+        return PopulationQuery(purpose=purpose, id_numbers=(operator,))
     return PropertyQuery(
         purpose=purpose, certificate_number=body["premises"]["property_certificate_number"]
     )

@@ -18,6 +18,7 @@ from connectors.base import QueryPurpose, Registry, RegistryQuery, RegistryUnava
 from connectors.registries import (
     FOOD,
     MARKET,
+    POPULATION,
     REALESTATE,
     REGISTRIES,
     CaseParticulars,
@@ -85,13 +86,16 @@ def test_the_table_holds_every_registry_once_in_the_order_asked() -> None:
         Registry.MARKET,
         Registry.FOOD,
         Registry.REALESTATE,
+        Registry.POPULATION,
     ]
     assert {spec.registry for spec in REGISTRIES} == set(Registry)
     assert REGISTRIES["food"] is FOOD
-    assert [s.path for s in (MARKET, FOOD, REALESTATE)] == [
+    assert REGISTRIES["population"] is POPULATION
+    assert [s.path for s in (MARKET, FOOD, REALESTATE, POPULATION)] == [
         "/v1/market/lookup",
         "/v1/food/lookup",
         "/v1/realestate/lookup",
+        "/v1/population/lookup",
     ]
     with pytest.raises(ValueError, match="twice"):
         RegistryTable((MARKET, FOOD, MARKET))
@@ -130,11 +134,18 @@ def test_an_extra_spec_is_asked_answered_and_stored_with_the_others() -> None:
     with exchanges.recording() as log:
         answers = _ask(registries, clean)
 
-    assert [a.registry for a in answers.answers] == ["market", "food", "realestate", "tax"]
+    assert [a.registry for a in answers.answers] == [
+        "market",
+        "food",
+        "realestate",
+        "population",
+        "tax",
+    ]
     assert answers.facts(TAX) == TaxFacts(arrears=False)
     assert answers.facts(MARKET) is not None
     assert answers.unavailable == []
-    assert sorted(x.registry for x in log) == ["food", "market", "tax"]  # no certificate given
+    # no certificate given: the real-estate register is not asked
+    assert sorted(x.registry for x in log) == ["food", "market", "population", "tax"]
 
     rows = answer_rows("a" * 32, answers, NOW)
     assert [(r["registry"], r["available"], r["answer"]) for r in rows][-1] == (

@@ -41,21 +41,21 @@ def _edit(path: Path, old: str, new: str) -> None:
 def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
     _edit(
         rules_copy / "identity.yaml",
-        "identity.face_match_score >= 0.6",
-        "identity.face_match_score >= 0.5",
+        "      - operator.age >= 16\n",
+        "      - operator.age >= 15\n",
     )
     result = runner.invoke(app, ["rules", "check", "--path", str(rules_copy)])
     assert result.exit_code == 1
     assert "1 finding(s) to look at" in result.output
-    assert "R06-FACE-MISMATCH (rules/identity.yaml:25)" in result.output
-    assert "R06-FACE-UNCERTAIN (rules/identity.yaml:36)" in result.output
-    assert "at least 0.5 and below 0.6" in result.output
+    assert "R08-UNDER-16 (rules/identity.yaml:48)" in result.output
+    assert "R08-AGE-16-17 (rules/identity.yaml:59)" in result.output
+    assert "both fire when operator.age is 15" in result.output
 
 
 def test_test_command_explains_a_failure_and_reports_coverage(rules_copy: Path) -> None:
     passing = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
     assert passing.exit_code == 0, passing.output
-    assert "80 of 80 cases passed" in passing.output
+    assert "92 of 92 cases passed" in passing.output
     assert "condition branches exercised" in passing.output
     _edit(rules_copy / "identity.yaml", "operator.age < 16", "operator.age < 15")
     failing = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
@@ -90,7 +90,7 @@ def test_publish_four_eyes_explain_replay_and_rollback(
 
     approved = runner.invoke(app, ["rules", "approve", version, "--by", "li"])
     assert approved.exit_code == 0, approved.output
-    assert "tests: 80/80 passed; simulation: 1 of 1 applications would flip" in approved.output
+    assert "tests: 92/92 passed; simulation: 1 of 1 applications would flip" in approved.output
 
     live = client.app.state.rules_live  # type: ignore[attr-defined]
     assert live.poll_once() is True  # the running server follows, without a restart

@@ -24,7 +24,7 @@ def test_one_exchange_row_per_registry_query_with_the_application_id(
     body = submit(client, keys["mobile"], application_for("clean_owner")).json()
     with client.app.state.context.db.reading() as conn:
         rows = list(conn.execute(select(registry_exchanges)))
-    assert sorted(r.registry for r in rows) == ["food", "market", "realestate"]
+    assert sorted(r.registry for r in rows) == ["food", "market", "population", "realestate"]
     assert {r.application_id for r in rows} == {body["id"]}
     assert {r.subject_id_number for r in rows} == {personas()["clean_owner"]["id_number"]}
     assert all(r.status == "ok" and len(r.request_hash) == 64 for r in rows)
@@ -39,13 +39,16 @@ def test_the_applicant_sees_who_queried_about_them_and_why(
     response = _get(client, keys["mobile"])
     assert response.status_code == 200
     items = response.json()["items"]
-    assert sorted(i["registry"] for i in items) == ["food", "market", "realestate"]
+    assert sorted(i["registry"] for i in items) == ["food", "market", "population", "realestate"]
     assert {i["application_id"] for i in items} == {body["id"]}
     realestate = next(i for i in items if i["registry"] == "realestate")
     assert "不动产登记暂行条例" in realestate["legal_basis"]
     assert realestate["registry_name"] == "不动产登记系统"
     assert realestate["result"] == "已答复"
     assert realestate["at"]
+    population = next(i for i in items if i["registry"] == "population")
+    assert population["registry_name"] == "公安人口信息库（实名核验）"
+    assert "第十六条" in population["legal_basis"]
 
 
 @pytest.mark.parametrize("role", [r for r in Role if r != Role.MOBILE])
