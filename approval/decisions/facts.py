@@ -45,16 +45,11 @@ def licence_conditions(
     app: ApplicationCreate, catalog: ScopeCatalog, residential: bool
 ) -> list[str]:
     """What an approval with conditions obliges the holder to do, in the applicant's words."""
-    conditions = []
-    for item in scope_items(app, catalog):
-        if item is None:
-            continue
-        if item.kind == "post_permit":
-            conditions.append(
-                f"{item.title}：取得{item.permit}后方可开展经营活动（{item.authority}）"
-            )
-        elif item.kind == "filing":
-            conditions.append(f"{item.title}：开展经营前须向{item.authority}办理{item.permit}")
+    conditions = [
+        condition
+        for item in scope_items(app, catalog)
+        if item is not None and (condition := item.licence_condition) is not None
+    ]
     if residential:
         conditions.append(
             "住宅作为经营场所：已承诺征得有利害关系的业主一致同意（《民法典》第二百七十九条）"
