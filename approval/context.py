@@ -9,7 +9,7 @@ from approval.applications.lifecycle import Decided, Lifecycle
 from approval.bundles.parts import follow_registration
 from approval.calendar import WorkingCalendar
 from approval.catalog.items import Catalog, load_catalog
-from approval.catalog.scope import load_scope_catalog
+from approval.catalog.scope import ScopeCatalog, load_scope_catalog
 from approval.clock import Clock, clock_for
 from approval.database import Database
 from approval.decisions.determination import RulesInForce
@@ -67,6 +67,11 @@ class AppContext:
     def rules_in_force(self) -> RulesInForce:
         """The active ruleset and its reference data (approval.rules.live swaps them)."""
         return RulesInForce(self.ruleset, self.reference)
+
+    @property
+    def scope_catalog(self) -> ScopeCatalog:
+        """The scope catalogue published with the active ruleset (the public catalogue lists it)."""
+        return self.reference.scope
 
     def close(self) -> None:
         self.ruleset.close()

@@ -1,4 +1,5 @@
-"""The public catalog: items, service guides (HTML and JSON), QR codes, halls and bundles."""
+"""The public catalog: items, service guides (HTML and JSON), QR codes, halls, bundles and the
+business-scope catalogue."""
 
 from __future__ import annotations
 
@@ -9,6 +10,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from approval.catalog.guides import guide_html, guide_json, qr_svg, qr_wall_html
 from approval.catalog.items import Catalog, CatalogItem
+from approval.catalog.schemas import ScopeCatalogPage, ScopeEntryRead
+from approval.catalog.scope import ScopeCatalog, ScopeKind
 from approval.endpoints import SettingsDep, provided
 from approval.errors import CatalogItemNotFound, answered_with
 from approval.openapi import not_json
@@ -17,6 +20,8 @@ from approval.settings import Settings
 router = APIRouter(prefix="/v1/catalog", tags=["catalog"])
 
 CatalogDep = Annotated[Catalog, provided("catalog", Catalog)]
+# the catalogue published with the ruleset in force, swapped with it
+ScopeCatalogDep = Annotated[ScopeCatalog, provided("scope_catalog", ScopeCatalog)]
 
 
 def _item(catalog: Catalog, code: str) -> CatalogItem:
@@ -113,3 +118,25 @@ async def bundles(catalog: CatalogDep) -> dict[str, Any]:
             for b in catalog.bundles.values()
         ]
     }
+
+
+@router.get("/scope", response_model=ScopeCatalogPage)
+async def scope_catalogue(
+    scope_catalog: ScopeCatalogDep,
+    q: Annotated[
+        str, Query(max_length=50, description="按编码、规范表述、常用说法、许可证或部门搜索")
+    ] = "",
+    kind: Annotated[ScopeKind | None, Query(description="只列出这一类条目")] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="每页最多条目数")] = 50,
+    offset: Annotated[int, Query(ge=0, le=10_000, description="从第几条开始（从 0 起）")] = 0,
+) -> ScopeCatalogPage:
+    """The business-scope catalogue (经营范围规范表述目录) applicants choose codes from (public)."""
+    found = scope_catalog.search(q, kind)
+    page = found[offset : offset + limit]
+    return ScopeCatalogPage(
+        total=len(found),
+        limit=limit,
+        offset=offset,
+        next_offset=offset + limit if offset + limit < len(found) else None,
+        items=[ScopeEntryRead.of(item) for item in page],
+    )

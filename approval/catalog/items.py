@@ -80,6 +80,8 @@ class Material(_Data):
 class CatalogItem(_Data):
     code: Code
     name: Text
+    # the words people use for it (营业执照, 开饭店, 小卖部), found by search
+    aliases: tuple[Text, ...] = ()
     department: Code | None = None  # taken from the file's department when absent
     kind: ItemKind
     service_objects: tuple[Text, ...] = Field(min_length=1)
@@ -168,14 +170,18 @@ class Catalog:
     def search(
         self, text: str = "", department: str | None = None, kind: str | None = None
     ) -> list[CatalogItem]:
-        """Items whose code, name, department or legal basis contains the text."""
+        """Items whose code, name, aliases, department or legal basis contains the text."""
         needle = text.strip().lower()
         found = []
         for item in self.items.values():
-            haystack = " ".join(
-                (item.code, item.name, self.department_name(item), item.legal_basis)
-            ).lower()
-            if needle and needle not in haystack:
+            labels = (
+                item.code,
+                item.name,
+                *item.aliases,
+                self.department_name(item),
+                item.legal_basis,
+            )
+            if needle and not any(needle in label.lower() for label in labels):
                 continue
             if department and item.department != department:
                 continue

@@ -96,6 +96,15 @@ class ScopeItem(BaseModel):
     def open_to_individuals(self) -> bool:
         return self.kind is not ScopeKind.CLOSED
 
+    @property
+    def licence_condition(self) -> str | None:
+        """The condition this entry adds to a licence approved with conditions, as printed."""
+        if self.kind is ScopeKind.POST_PERMIT:
+            return f"{self.title}：取得{self.permit}后方可开展经营活动（{self.authority}）"
+        if self.kind is ScopeKind.FILING:
+            return f"{self.title}：开展经营前须向{self.authority}办理{self.permit}"
+        return None
+
 
 class _ScopeFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -130,6 +139,20 @@ class ScopeCatalog:
 
     def __len__(self) -> int:
         return len(self._items)
+
+    def search(self, text: str = "", kind: ScopeKind | None = None) -> list[ScopeItem]:
+        """Entries whose code, wording, aliases, permit or authority contain the text (spaces
+        and letter case ignored), in catalogue order."""
+        needle = "".join(text.split()).upper()
+        found = []
+        for item in self._items:
+            if kind is not None and item.kind is not kind:
+                continue
+            labels = (item.code, item.title, *item.aliases, item.permit or "", item.authority or "")
+            if needle and not any(needle in label.upper() for label in labels):
+                continue
+            found.append(item)
+        return found
 
     def suggest(self, text_or_code: str, limit: int = 5) -> list[ScopeItem]:
         """Close entries for a mistyped code or free text, best first (for R26's correction)."""

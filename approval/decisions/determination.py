@@ -9,9 +9,17 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from approval.decisions.facts import ReferenceData, build_facts, licence_conditions
+from approval.catalog.scope import ScopeCatalog
+from approval.decisions.facts import (
+    UNKNOWN_SCOPE,
+    ReferenceData,
+    build_facts,
+    licence_conditions,
+    scope_suggestions,
+)
 from approval.decisions.registries import Registries, RegistryAnswers, ask_registries
-from approval.decisions.service import UNAVAILABLE_REASON, decide
+from approval.decisions.service import UNAVAILABLE_REASON, Decision, decide
+from approval.engine.language import conditions_of
 from approval.engine.ruleset import Ruleset
 from approval.kernel.application import ApplicationCreate
 from approval.kernel.identity import IdNumberCheck
@@ -34,7 +42,7 @@ class Determination:
 
     status: ApplicationStatus  # pending_verification | decided | issued
     outcome: Outcome | None
-    reasons: list[dict[str, str]]
+    reasons: list[dict[str, Any]]
     conditions: list[str]
     ruleset_version: str | None
     facts: dict[str, Any]
@@ -92,6 +100,26 @@ def answer_rows(
             "fetched_at": now,
         }
         for a in answers.answers
+    ]
+
+
+def reasons_for(
+    decision: Decision, app: ApplicationCreate, scope: ScopeCatalog
+) -> list[dict[str, Any]]:
+    """The decision's reasons, told at once: a rule that answers scope entries which are not
+    catalogue codes names each of them with the nearest entries."""
+    reasons: list[dict[str, Any]] = list(decision.reasons())
+    suggestions = scope_suggestions(app, scope)
+    if not suggestions:
+        return reasons
+    on_unknown_scope = {
+        rule.id
+        for rule in decision.fired
+        if any(condition.fact == UNKNOWN_SCOPE for condition in conditions_of(rule.when))
+    }
+    return [
+        {**reason, "suggestions": suggestions} if reason["rule_id"] in on_unknown_scope else reason
+        for reason in reasons
     ]
 
 
@@ -171,7 +199,7 @@ def determine(
     return Determination(
         status,
         Outcome(decision.verdict.value),
-        decision.reasons(),
+        reasons_for(decision, app, rules.reference.scope),
         conditions,
         decision.ruleset_version,
         facts,

@@ -16,7 +16,17 @@ from approval.kernel.application import ApplicationCreate
 from approval.kernel.identity import IdNumberCheck
 from connectors.registries import FOOD, MARKET, POPULATION, REALESTATE
 
-__all__ = ["ReferenceData", "build_facts", "licence_conditions", "scope_items"]
+__all__ = [
+    "UNKNOWN_SCOPE",
+    "ReferenceData",
+    "build_facts",
+    "licence_conditions",
+    "scope_items",
+    "scope_suggestions",
+]
+
+# the fact a rule reads when it answers scope entries that are not catalogue codes
+UNKNOWN_SCOPE = "scope.unknown_count"
 
 
 def build_facts(
@@ -46,18 +56,28 @@ def licence_conditions(
     app: ApplicationCreate, catalog: ScopeCatalog, residential: bool
 ) -> list[str]:
     """What an approval with conditions obliges the holder to do, in the applicant's words."""
-    conditions = []
-    for item in scope_items(app, catalog):
-        if item is None:
-            continue
-        if item.kind == "post_permit":
-            conditions.append(
-                f"{item.title}：取得{item.permit}后方可开展经营活动（{item.authority}）"
-            )
-        elif item.kind == "filing":
-            conditions.append(f"{item.title}：开展经营前须向{item.authority}办理{item.permit}")
+    conditions = [
+        condition
+        for item in scope_items(app, catalog)
+        if item is not None and (condition := item.licence_condition) is not None
+    ]
     if residential:
         conditions.append(
             "住宅作为经营场所：已承诺征得有利害关系的业主一致同意（《民法典》第二百七十九条）"
         )
     return conditions
+
+
+def scope_suggestions(app: ApplicationCreate, catalog: ScopeCatalog) -> list[dict[str, Any]]:
+    """Each scope entry that is not a catalogue code, with the nearest entries (did-you-mean),
+    best first: ``F1OO1`` is answered with F1001, ``开饭店`` with 餐饮服务."""
+    return [
+        {
+            "entry": entry,
+            "nearest": [
+                {"code": near.code, "title": near.title} for near in catalog.suggest(entry, limit=3)
+            ],
+        }
+        for entry, item in zip(app.scope, scope_items(app, catalog), strict=True)
+        if item is None
+    ]

@@ -9,6 +9,18 @@ from pydantic import BaseModel, ConfigDict, Field
 from approval.kernel.timestamps import Timestamp
 
 
+class ScopeEntryNearest(BaseModel):
+    code: str = Field(description="目录中的经营范围编码")
+    title: str = Field(description="该编码的规范表述")
+
+
+class ScopeSuggestion(BaseModel):
+    entry: str = Field(description="申请中填写的、不在目录中的经营范围条目（原样）")
+    nearest: list[ScopeEntryNearest] = Field(
+        description="目录中与之最接近的条目，最接近的在前；没有相近条目时为空"
+    )
+
+
 class ReasonOut(BaseModel):
     rule_id: str = Field(description="规则编号")
     code: str = Field(description="稳定的原因代码")
@@ -17,6 +29,12 @@ class ReasonOut(BaseModel):
     )
     text: str = Field(description="原因（中文）")
     basis: str = Field(description="法律依据")
+    # absent, not null, on every other reason: their answers stay what they were
+    suggestions: list[ScopeSuggestion] | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="经营范围条目不在目录中时：每个这样的条目及目录中最接近的条目（您是不是要找）",
+    )
 
 
 class EventOut(BaseModel):

@@ -260,3 +260,26 @@ def test_named_clean_application_fires_no_rule_and_the_service_keeps_serving(
         result = submit(client, keys["terminal"], body).json()
         assert result["decision"] == "approve"
         assert result["reasons"] == []
+
+
+def test_a_scope_entry_not_in_the_catalogue_is_answered_with_the_nearest_entries(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    body = application_for("clean_owner", scope=["F1OO1", "开饭店", "F1002"])
+    response = submit(client, keys["terminal"], body)
+    assert response.status_code == 201, response.text
+    result = response.json()
+    assert result["decision"] == "reject"
+    (unknown,) = [r for r in result["reasons"] if r["rule_id"] == "R26-SCOPE-NOT-IN-CATALOG"]
+    assert unknown["code"] == "SCOPE_NOT_IN_CATALOG"
+    entries = {s["entry"]: [near["code"] for near in s["nearest"]] for s in unknown["suggestions"]}
+    assert list(entries) == ["F1OO1", "开饭店"]  # the catalogue code F1002 is not questioned
+    assert entries["F1OO1"][0] == "F1001"
+    assert entries["开饭店"][0] == "H2001"
+    assert unknown["suggestions"][1]["nearest"][0]["title"] == "餐饮服务"
+    # every other reason is answered as before, without the field
+    assert all("suggestions" not in r for r in result["reasons"] if r is not unknown)
+    read = client.get(
+        f"/v1/applications/{result['id']}", headers={"Authorization": f"Bearer {keys['terminal']}"}
+    ).json()
+    assert read["reasons"] == result["reasons"]

@@ -13,6 +13,16 @@ def test_catalog_search_is_public(client: TestClient) -> None:
     assert {i["code"] for i in body["items"]} == {"SCJG-GT-001", "SCJG-GT-002", "SCJG-GT-003"}
 
 
+def test_catalog_search_over_http_finds_the_words_people_use(client: TestClient) -> None:
+    for words, item in (
+        ("营业执照", "SCJG-GT-001"),
+        ("餐饮", "SCJG-SP-001"),
+        ("饭店", "SCJG-SP-001"),
+    ):
+        body = client.get("/v1/catalog/items", params={"q": words}).json()
+        assert item in [i["code"] for i in body["items"]], words
+
+
 def test_guide_as_json_separates_fetched_materials(client: TestClient) -> None:
     guide = client.get("/v1/catalog/items/SCJG-GT-001").json()
     assert guide["department_name"] == "泰州市市场监督管理局"

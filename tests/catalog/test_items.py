@@ -45,6 +45,31 @@ def test_search_finds_by_name_department_and_kind(catalog: Catalog) -> None:
     assert catalog.search("没有这样的事项") == []
 
 
+@pytest.mark.parametrize(
+    ("words", "item"),
+    [
+        ("营业执照", "SCJG-GT-001"),
+        ("个体户", "SCJG-GT-001"),
+        ("开饭店", "SCJG-SP-001"),
+        ("饭店", "SCJG-SP-001"),
+        ("餐饮", "SCJG-SP-001"),
+        ("小卖部", "SCJG-SP-002"),
+        ("便利店", "SCJG-SP-002"),
+        ("食品", "SCJG-SP-001"),
+    ],
+)
+def test_search_finds_items_by_the_words_people_use(
+    catalog: Catalog, words: str, item: str
+) -> None:
+    found = [i.code for i in catalog.search(words)]
+    assert item in found
+    assert len(found) <= 5  # a word people use is not a match for everything
+
+
+def test_search_still_matches_the_legal_basis(catalog: Catalog) -> None:
+    assert [i.code for i in catalog.search("畜牧法")] == ["NYNC-002"]
+
+
 def test_bundles_reference_real_items(catalog: Catalog) -> None:
     assert len(catalog.bundles) >= 3
     restaurant = catalog.bundles["BUNDLE-RESTAURANT"]
