@@ -56,10 +56,12 @@ class Decided:
     fired: tuple[str, ...] = ()
 
 
-# ``notice``: what the departments that supervise the licence are told beyond its code (an
-# issue's scope and route, a revocation's objection and ban)
 @dataclass(frozen=True, slots=True)
-class LicenceIssued:
+class LicenceEvent:
+    """Something happened to an issued licence; ``notice`` is what the departments that
+    supervise it are told beyond its code (an issue's scope and route, a revocation's objection
+    and ban)."""
+
     application_id: str
     credit_code: str
     at: dt.datetime
@@ -67,29 +69,23 @@ class LicenceIssued:
 
 
 @dataclass(frozen=True, slots=True)
-class LicenceRevoked:
-    application_id: str
-    credit_code: str
-    at: dt.datetime
-    notice: Mapping[str, Any] = field(default_factory=dict)
+class LicenceIssued(LicenceEvent):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
-class LicenceRestored:
-    application_id: str
-    credit_code: str
-    at: dt.datetime
-    notice: Mapping[str, Any] = field(default_factory=dict)
+class LicenceRevoked(LicenceEvent):
+    pass
 
 
 @dataclass(frozen=True, slots=True)
-class ItemsRevoked:
+class LicenceRestored(LicenceEvent):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class ItemsRevoked(LicenceEvent):
     """Some registered items were revoked as false; the licence itself stands."""
-
-    application_id: str
-    credit_code: str
-    at: dt.datetime
-    notice: Mapping[str, Any] = field(default_factory=dict)
 
 
 DomainEvent = Decided | LicenceIssued | LicenceRevoked | LicenceRestored | ItemsRevoked

@@ -12,16 +12,9 @@ from approval.endpoints import ConnDep, SettingsDep
 from approval.errors import (
     BundleNotFound,
     BundleScopeMissing,
-    HallNotOfKey,
-    IdempotencyKeyRequired,
-    IdempotencyKeyReused,
-    InvalidApplication,
-    ItemNotDelegatedToHall,
-    ItemNotOnChannel,
-    UnknownHall,
     answered_with,
 )
-from approval.intake.endpoints import IntakeDep
+from approval.intake.endpoints import SUBMISSION_ERRORS, IntakeDep
 from approval.kernel.principal import Principal, Role
 from approval.openapi import json_body
 
@@ -34,17 +27,7 @@ APPLICANTS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
     "/{bundle_code}/applications",
     status_code=201,
     openapi_extra=json_body(BundleCreate),
-    responses=answered_with(
-        BundleNotFound,
-        BundleScopeMissing,
-        IdempotencyKeyReused,
-        IdempotencyKeyRequired,
-        InvalidApplication,
-        HallNotOfKey,
-        UnknownHall,
-        ItemNotOnChannel,
-        ItemNotDelegatedToHall,
-    ),
+    responses=answered_with(BundleNotFound, BundleScopeMissing, *SUBMISSION_ERRORS),
 )
 async def submit_bundle(
     bundle_code: str,

@@ -32,6 +32,16 @@ IntakeDep = Annotated[service.Intake, provided("intake", service.Intake)]
 
 router = APIRouter(prefix="/v1/applications", tags=["applications"])
 
+# what refuses a submission, alone or as part of a bundle
+SUBMISSION_ERRORS = (
+    IdempotencyKeyReused,
+    IdempotencyKeyRequired,
+    InvalidApplication,
+    HallNotOfKey,
+    UnknownHall,
+    ItemNotOnChannel,
+    ItemNotDelegatedToHall,
+)
 SUBMITTERS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
 READERS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
 
@@ -41,15 +51,7 @@ READERS = (Role.TERMINAL, Role.MOBILE, Role.STAFF)
     status_code=201,
     response_model=ApplicationRead,
     openapi_extra=json_body(ApplicationCreate),
-    responses=answered_with(
-        IdempotencyKeyReused,
-        IdempotencyKeyRequired,
-        InvalidApplication,
-        HallNotOfKey,
-        UnknownHall,
-        ItemNotOnChannel,
-        ItemNotDelegatedToHall,
-    ),
+    responses=answered_with(*SUBMISSION_ERRORS),
 )
 async def submit_application(
     request: Request,
