@@ -20,11 +20,12 @@ from approval.intake.service import Intake
 from approval.licences.serials import CreditSerials
 from approval.licences.service import LicenceIssuer
 from approval.names.analysis import load_name_lexicon
+from approval.names.follow import follow_licences as keep_name_register
 from approval.objections.bans import with_local_bans
 from approval.rules.shadow import ShadowQueue
 from approval.settings import Settings
 from approval.signing import LicenceSigner
-from approval.supervision.follow import follow_licences
+from approval.supervision.follow import follow_licences as push_to_supervisors
 from approval.verification.connections import build_registries
 
 
@@ -99,7 +100,8 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
     calendar = WorkingCalendar.load(settings.rules_dir / "calendar" / "holidays.yaml")
     lifecycle = Lifecycle()
     lifecycle.subscribe(Decided, follow_registration(catalog, calendar))
-    follow_licences(lifecycle)
+    push_to_supervisors(lifecycle)
+    keep_name_register(lifecycle)
     shadow = ShadowQueue()
     lifecycle.subscribe(Decided, shadow.on_decided)
     # the Miaopi-side false-registration bans (revocations) join the market answer (R10)

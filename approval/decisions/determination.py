@@ -26,6 +26,7 @@ from approval.kernel.identity import IdNumberCheck
 from approval.kernel.status import ApplicationStatus, Outcome
 from approval.licences.document import SignedLicence
 from approval.licences.service import LicenceIssuer
+from approval.names.comparison import NOTHING_REGISTERED, RegisterFacts
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,11 +131,12 @@ def determine(
     decided_at: dt.datetime,
     rules: RulesInForce,
     issuer: LicenceIssuer,
+    register: RegisterFacts = NOTHING_REGISTERED,
 ) -> Determination:
     """Facts, decision and licence from the answers, under ``rules`` (those in force when the
     application arrived). A registry that did not answer parks the application: nothing is
     decided on missing facts."""
-    facts = build_facts(app, id_check, answers, rules.reference, decided_at.date())
+    facts = build_facts(app, id_check, answers, rules.reference, decided_at.date(), register)
     events: list[dict[str, Any]] = [
         {
             "at": decided_at,

@@ -14,6 +14,7 @@ from approval.decisions.registries import RegistryAnswers
 from approval.engine.facts import FactSources, ReferenceData, derive_facts, scope_items
 from approval.kernel.application import ApplicationCreate
 from approval.kernel.identity import IdNumberCheck
+from approval.names.comparison import NOTHING_REGISTERED, RegisterFacts
 from connectors.registries import FOOD, MARKET, POPULATION, REALESTATE
 
 __all__ = [
@@ -35,6 +36,7 @@ def build_facts(
     answers: RegistryAnswers,
     reference: ReferenceData,
     today: dt.date,
+    register: RegisterFacts = NOTHING_REGISTERED,
 ) -> dict[str, Any]:
     """The flat fact mapping of the declared fact schema, every fact present and typed."""
     return derive_facts(
@@ -48,6 +50,7 @@ def build_facts(
             estate=answers.facts(REALESTATE),
             population=answers.facts(POPULATION),
             unavailable_count=len(answers.unavailable),
+            register=register,
         )
     )
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from approval.engine.compiler import evaluate_group
 from approval.engine.language import Outcome as RuleOutcome
 from approval.engine.language import Rule
 from approval.engine.ruleset import OUTCOME_STRENGTH, Ruleset
@@ -51,11 +53,22 @@ _DECIDES = {
 }
 
 
-def decide(ruleset: Ruleset, facts: dict[str, Any]) -> Decision:
-    """Evaluate the facts; reject > manual_review > approve_with_conditions > approve."""
-    fired = ruleset.fired(facts)
+def _verdict(fired: Sequence[Rule]) -> Outcome:
+    """reject > manual_review > approve_with_conditions > approve."""
     deciding = [r.outcome for r in fired if r.outcome in _DECIDES]
-    verdict = (
-        _DECIDES[max(deciding, key=OUTCOME_STRENGTH.__getitem__)] if deciding else Outcome.APPROVE
-    )
-    return Decision(verdict, tuple(fired), ruleset.version)
+    if not deciding:
+        return Outcome.APPROVE
+    return _DECIDES[max(deciding, key=OUTCOME_STRENGTH.__getitem__)]
+
+
+def decide(ruleset: Ruleset, facts: dict[str, Any]) -> Decision:
+    """Evaluate the facts with the rules engine."""
+    fired = ruleset.fired(facts)
+    return Decision(_verdict(fired), tuple(fired), ruleset.version)
+
+
+def decide_on(rules: Sequence[Rule], facts: Mapping[str, Any], version: str) -> Decision:
+    """Some of a ruleset's rules evaluated in Python on the facts they read (a name check runs
+    the name rules on the name's facts alone)."""
+    fired = tuple(rule for rule in rules if evaluate_group(rule.when, dict(facts))[0])
+    return Decision(_verdict(fired), fired, version)

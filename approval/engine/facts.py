@@ -28,6 +28,7 @@ from approval.kernel.application import (
 )
 from approval.kernel.identity import IdNumberCheck, IdNumberInvalid, check_id_number
 from approval.names.analysis import NameAnalysis, NameLexicon, analyse_name
+from approval.names.comparison import NOTHING_REGISTERED, RegisterFacts
 from connectors.base import FoodFacts, MarketFacts, PersonRecord, PopulationFacts, PropertyFacts
 
 
@@ -67,6 +68,7 @@ class FactSources:
     estate: PropertyFacts | None  # None also when there was nothing to ask (online premises)
     population: PopulationFacts | None
     unavailable_count: int
+    register: RegisterFacts = NOTHING_REGISTERED  # this authority's own name register
 
     @classmethod
     def of(
@@ -81,6 +83,7 @@ class FactSources:
         estate: PropertyFacts | None,
         population: PopulationFacts | None,
         unavailable_count: int,
+        register: RegisterFacts = NOTHING_REGISTERED,
     ) -> FactSources:
         items = scope_items(app, reference.scope)
         known = [item for item in items if item is not None]
@@ -97,6 +100,7 @@ class FactSources:
             estate=estate,
             population=population,
             unavailable_count=unavailable_count,
+            register=register,
         )
 
 
@@ -439,6 +443,24 @@ FACTS: dict[str, FactSpec] = {
             _B,
             "同一登记机关已有相近名称",
             lambda s: bool(s.market and s.market.similar_name_exists),
+        ),
+        _Spec(
+            "name.taken_in_register",
+            _B,
+            "本登记机关名称库中已有相同名称（含他人保留未满两个月的名称）",
+            lambda s: s.register.identical_to is not None,
+        ),
+        _Spec(
+            "name.freed_within_year",
+            _B,
+            "与本登记机关一年内因撤销、注销或变更而停用的名称相同",
+            lambda s: s.register.freed_name is not None,
+        ),
+        _Spec(
+            "name.similar_in_register",
+            _B,
+            "本登记机关名称库中已有相近名称",
+            lambda s: s.register.similar_to is not None,
         ),
         _Spec(
             "registries.market.serious_dishonesty",

@@ -29,7 +29,7 @@ from approval.decisions.determination import (
     determine,
     query_registries,
 )
-from approval.decisions.registries import Registries
+from approval.decisions.registries import Registries, RegistryAnswers
 from approval.errors import (
     ApplicationNotFound,
     Forbidden,
@@ -49,10 +49,18 @@ from approval.kernel.principal import APPLICANT_ROLES, Principal, Role
 from approval.kernel.status import ApplicationStatus, Outcome
 from approval.licences import repository as licence_repository
 from approval.licences.service import IssueRoute, LicenceIssuer, issue_notice, record_issued
+from approval.names.comparison import (
+    NOTHING_REGISTERED,
+    NameClaim,
+    NameTaken,
+    RegisterFacts,
+    name_claim,
+)
+from approval.names.register import look_up
 from approval.problems import validation_errors
 from approval.settings import Settings
 from approval.verification.service import park, store_exchanges
-from connectors.exchanges import recording
+from connectors.exchanges import Exchange, recording
 
 
 def _json_ready(value: Any) -> Any:
@@ -192,33 +200,87 @@ async def submit(
             app,
             id_check,
         )
+    received = _Received(
+        principal=principal,
+        app=app,
+        id_check=id_check,
+        answers=answers,
+        exchanges=exchanges,
+        rules=rules_in_force,
+        name=name_claim(app.name, authority_code, id_check.number, rules_in_force.reference.names),
+        item=item,
+        hashes=hashes,
+        row={
+            "id": application_id,
+            "created_at": now,
+            "channel": channel,
+            "hall_code": principal.hall_code,
+            "item_code": item.code,
+            "key_id": principal.key_id,
+            "idempotency_key": idempotency_key,
+            "request_hash": hashes[0],
+            "operator_id_number": id_check.number,
+            "authority_code": authority_code,
+            "payload": app.model_dump(mode="json"),
+        },
+    )
+    # a name taken by a simultaneous application after it was looked up (the database's unique
+    # index tells) is decided again, now seeing the name taken (R23)
+    for _ in range(_NAME_RACE_ATTEMPTS - 1):
+        try:
+            return await _decide_and_store(intake, received)
+        except NameTaken:
+            continue
+    return await _decide_and_store(intake, received)
+
+
+_NAME_RACE_ATTEMPTS = 3
+
+
+@dataclass(frozen=True, slots=True)
+class _Received:
+    """An application as received and asked about, before it is decided."""
+
+    principal: Principal
+    app: ApplicationCreate
+    id_check: IdNumberCheck
+    answers: RegistryAnswers
+    exchanges: Sequence[Exchange]
+    rules: RulesInForce
+    name: NameClaim | None
+    item: CatalogItem
+    hashes: tuple[str, str]
+    row: Mapping[str, Any]  # the application's columns known before it is decided
+
+
+async def _decide_and_store(intake: Intake, received: _Received) -> tuple[int, dict[str, Any]]:
+    principal, app, answers = received.principal, received.app, received.answers
+    application_id: str = received.row["id"]
+    now: dt.datetime = received.row["created_at"]
+    authority_code: str = received.row["authority_code"]
+    idempotency_key: str | None = received.row["idempotency_key"]
+    register = NOTHING_REGISTERED
+    if received.name is not None and not answers.unavailable:
+        register = await asyncio.to_thread(_look_up_name, intake.db, received.name, now)
     if not answers.unavailable and intake.issuer.serials.needs_block(authority_code):
         await asyncio.to_thread(intake.issuer.ensure_serials, authority_code)
     decided_at = intake.clock.now()
-    determined = determine(app, id_check, answers, decided_at, rules_in_force, intake.issuer)
+    determined = determine(
+        app, received.id_check, answers, decided_at, received.rules, intake.issuer, register
+    )
     status, signed = determined.status, determined.signed
     events: list[dict[str, Any]] = [
         {
             "at": now,
             "kind": "received",
-            "detail": {"channel": channel, "hall": principal.hall_code},
+            "detail": {"channel": received.row["channel"], "hall": principal.hall_code},
         },
         *determined.events,
     ]
     row: dict[str, Any] = {
-        "id": application_id,
-        "created_at": now,
+        **received.row,
         "updated_at": decided_at,
-        "channel": channel,
-        "hall_code": principal.hall_code,
-        "item_code": item.code,
-        "due_date": due_date(intake.calendar, item, now.date(), determined),
-        "key_id": principal.key_id,
-        "idempotency_key": idempotency_key,
-        "request_hash": hashes[0],
-        "operator_id_number": id_check.number,
-        "authority_code": authority_code,
-        "payload": app.model_dump(mode="json"),
+        "due_date": due_date(intake.calendar, received.item, now.date(), determined),
         **determined.columns(),
     }
     credit_code = signed.document.credit_code if signed else None
@@ -240,16 +302,20 @@ async def submit(
             repository.insert_registry_answers(
                 conn, answer_rows(application_id, answers, decided_at)
             )
-            store_exchanges(conn, exchanges, application_id, id_check.number, decided_at)
+            store_exchanges(
+                conn, received.exchanges, application_id, received.id_check.number, decided_at
+            )
             if status == ApplicationStatus.PENDING_VERIFICATION:
                 park(conn, intake.settings, application_id, decided_at)
             if signed:
-                record_issued(conn, application_id, signed, IssueRoute.AUTOMATIC, decided_at)
+                record_issued(
+                    conn, application_id, signed, IssueRoute.AUTOMATIC, decided_at, received.name
+                )
 
     def first_stored(key: str) -> dict[str, Any] | None:
         with intake.db.reading() as conn:
             seen = repository.find_by_idempotency_key(conn, principal.key_id, key)
-            return _replay_or_conflict(conn, seen, hashes) if seen is not None else None
+            return _replay_or_conflict(conn, seen, received.hashes) if seen is not None else None
 
     # the database is written on a worker thread: a busy SQLite writer never stalls the loop
     try:
@@ -263,6 +329,11 @@ async def submit(
             raise
         return 201, replayed
     return 201, response
+
+
+def _look_up_name(db: Database, name: NameClaim, now: dt.datetime) -> RegisterFacts:
+    with db.reading() as conn:
+        return look_up(conn, name, now)
 
 
 def due_date(

@@ -18,6 +18,8 @@ from approval.licences import repository
 from approval.licences.credit_code import credit_code_for
 from approval.licences.document import LicenceDocument, ScopeItem, SignedLicence, sign_licence
 from approval.licences.serials import CreditSerials
+from approval.names.comparison import NameClaim
+from approval.names.register import claim_name
 from approval.signing import LicenceSigner
 
 
@@ -104,9 +106,20 @@ def record_issued(
     signed: SignedLicence,
     route: IssueRoute,
     now: dt.datetime,
+    name: NameClaim | None,
 ) -> None:
-    """The licence, the same for every route, in the caller's transaction."""
+    """The licence, the same for every route, in the caller's transaction, with its name put on
+    the name register (`NameTaken` when someone else has just taken it: nothing is issued)."""
     document = signed.document
+    if name is not None:
+        claim_name(
+            conn,
+            name,
+            credit_code=document.credit_code,
+            application_id=application_id,
+            actor=route.value,
+            now=now,
+        )
     repository.insert_licence(
         conn,
         credit_code=document.credit_code,

@@ -130,7 +130,11 @@ def extend_case(
     "/cases/{application_id}/decision",
     response_model=ReviewDecision,
     responses=answered_with(
-        NotInQueue, IllegalTransition, IllegalApplicationTransition, ApplicationStateChanged
+        NotInQueue,
+        IllegalTransition,
+        IllegalApplicationTransition,
+        ApplicationStateChanged,
+        service.NameNoLongerFree,
     ),
 )
 def decide_case(
@@ -144,7 +148,7 @@ def decide_case(
     principal: Annotated[Principal, STAFF],
 ) -> ReviewDecision:
     """Approve (the licence is issued as for an automatic approval) or reject, with reasons."""
-    prepared = service.prepare(conn, principal, application_id)
+    prepared = service.prepare(conn, principal, application_id, reference.names)
     approve = body.decision == Outcome.APPROVE.value
     now = clock.now()
     signed = None

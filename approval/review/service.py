@@ -29,6 +29,8 @@ from approval.kernel.principal import Principal
 from approval.kernel.status import ApplicationStatus, Outcome
 from approval.licences.document import SignedLicence
 from approval.licences.service import IssueRoute, issue_notice, record_issued
+from approval.names.analysis import NameLexicon
+from approval.names.comparison import NameClaim, NameTaken, name_claim
 from approval.review import repository
 
 LIMIT_WORKING_DAYS = 3
@@ -39,6 +41,11 @@ BASIS = "《市场主体登记管理条例》第十九条"
 class NotInQueue(ApplicationNotFound):
     code = "not_in_review_queue"
     title = "该申请不在人工审核队列中"
+
+
+class NameNoLongerFree(IllegalTransition):
+    code = "name_taken"
+    title = "该名称已被他人登记或保留"
 
 
 class ClaimedByAnother(IllegalTransition):
@@ -223,19 +230,24 @@ class Prepared:
     app: ApplicationCreate
     authority_code: str
     residential: bool
+    name: NameClaim | None
 
 
-def prepare(conn: Connection, principal: Principal, application_id: str) -> Prepared:
+def prepare(
+    conn: Connection, principal: Principal, application_id: str, names: NameLexicon
+) -> Prepared:
     """Check the reviewer holds the case, before a licence is issued outside the transaction."""
     app = _waiting(conn, application_id)
     case = repository.get_case(conn, application_id)
     if case is None or case.claimed_by != principal.key_id:
         raise IllegalTransition("请先认领该申请，再作出决定")
     facts = app.facts or {}
+    payload = ApplicationCreate.model_validate(app.payload)
     return Prepared(
-        ApplicationCreate.model_validate(app.payload),
+        payload,
         app.authority_code,
         facts.get("registries.realestate.registered_use") == "住宅",
+        name_claim(payload.name, app.authority_code, app.operator_id_number, names),
     )
 
 
@@ -285,7 +297,12 @@ def decide(
     entries = [_entry(principal, now, "review_decided", "；".join(reasons), decision=outcome.value)]
     credit_code = signed.document.credit_code if signed is not None else None
     if signed is not None and credit_code is not None:
-        record_issued(conn, application_id, signed, IssueRoute.MANUAL, now)
+        try:
+            record_issued(conn, application_id, signed, IssueRoute.MANUAL, now, prepared.name)
+        except NameTaken as taken:
+            raise NameNoLongerFree(
+                f"名称“{taken.name}”已被他人登记或保留，不能核准；请驳回并告知申请人更换名称"
+            ) from None
         events.append({"at": now, "kind": "licence_issued", "detail": {"credit_code": credit_code}})
         entries.append(_entry(principal, now, "licence_issued", credit_code=credit_code))
     try:

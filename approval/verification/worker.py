@@ -14,6 +14,7 @@ import contextlib
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,15 +23,29 @@ from sqlalchemy.engine import Connection
 from approval.applications.errors import ApplicationStateChanged
 from approval.applications.lifecycle import Actor
 from approval.context import AppContext
-from approval.decisions.determination import answer_rows, determine, query_registries
+from approval.decisions.determination import (
+    RulesInForce,
+    answer_rows,
+    determine,
+    query_registries,
+)
+from approval.decisions.registries import RegistryAnswers
 from approval.kernel.application import ApplicationCreate
-from approval.kernel.identity import IdNumberInvalid, check_id_number
+from approval.kernel.identity import IdNumberCheck, IdNumberInvalid, check_id_number
 from approval.kernel.status import ApplicationStatus, Outcome
 from approval.licences.service import IssueRoute, issue_notice, record_issued
+from approval.names.comparison import (
+    NOTHING_REGISTERED,
+    NameClaim,
+    NameTaken,
+    RegisterFacts,
+    name_claim,
+)
+from approval.names.register import look_up
 from approval.verification import repository
 from approval.verification.connections import close_registries
 from approval.verification.service import backoff_seconds, store_exchanges
-from connectors.exchanges import recording
+from connectors.exchanges import Exchange, recording
 
 logger = logging.getLogger("miaopi.verification")
 
@@ -127,11 +142,42 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
 
         await asyncio.to_thread(reschedule)
         return
+    rules = ctx.intake.rules_in_force()
+    name = name_claim(app.name, app.premises.district_code, id_check.number, rules.reference.names)
+    # a name taken meanwhile by a simultaneous application is decided again, seeing it taken
+    for attempt in range(_NAME_RACE_ATTEMPTS):
+        try:
+            await _decide(ctx, row, token, now, app, id_check, answers, exchanges, rules, name)
+            return
+        except NameTaken:
+            if attempt == _NAME_RACE_ATTEMPTS - 1:
+                raise
+
+
+_NAME_RACE_ATTEMPTS = 3
+
+
+async def _decide(
+    ctx: AppContext,
+    row: Any,
+    token: str,
+    now: dt.datetime,
+    app: ApplicationCreate,
+    id_check: IdNumberCheck,
+    answers: RegistryAnswers,
+    exchanges: Sequence[Exchange],
+    rules: RulesInForce,
+    name: NameClaim | None,
+) -> None:
+    application_id = row.application_id
+    register = NOTHING_REGISTERED
+    if name is not None:
+        register = await asyncio.to_thread(_look_up_name, ctx, name, now)
     authority_code = app.premises.district_code
     issuer = ctx.intake.issuer
     if issuer.serials.needs_block(authority_code):
         await asyncio.to_thread(issuer.ensure_serials, authority_code)
-    determined = determine(app, id_check, answers, now, ctx.intake.rules_in_force(), issuer)
+    determined = determine(app, id_check, answers, now, rules, issuer, register)
 
     def conclude() -> None:
         with ctx.db.transaction() as conn:
@@ -147,9 +193,14 @@ async def _resolve(ctx: AppContext, row: Any, token: str, now: dt.datetime) -> N
             )
             store_exchanges(conn, exchanges, application_id, row.operator_id_number, now)
             if signed is not None:
-                record_issued(conn, application_id, signed, IssueRoute.AUTOMATIC, now)
+                record_issued(conn, application_id, signed, IssueRoute.AUTOMATIC, now, name)
 
     await asyncio.to_thread(conclude)
+
+
+def _look_up_name(ctx: AppContext, name: NameClaim, now: dt.datetime) -> RegisterFacts:
+    with ctx.db.reading() as conn:
+        return look_up(conn, name, now)
 
 
 def _finish(ctx: AppContext, application_id: str, token: str) -> None:

@@ -255,8 +255,8 @@ def test_named_clean_application_fires_no_rule_and_the_service_keeps_serving(
     client: TestClient, keys: dict[str, str]
 ) -> None:
     # Nothing fires for a clean named application; this path once crashed the engine.
-    for n in range(3):
-        body = application_for("clean_owner", name="泰州市姜堰区周记百货店", employees=n)
+    for n, trade in enumerate(("周记", "锦程", "恒丰")):
+        body = application_for("clean_owner", name=f"泰州市姜堰区{trade}百货店", employees=n)
         result = submit(client, keys["terminal"], body).json()
         assert result["decision"] == "approve"
         assert result["reasons"] == []

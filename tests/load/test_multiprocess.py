@@ -15,9 +15,6 @@ import asyncio
 import datetime as dt
 import json
 import os
-import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -36,6 +33,7 @@ from approval.signing import LicenceSigner
 from tests.conftest import POSTGRES_ADMIN_URL
 from tests.fixtures import application_for
 from tests.fixtures.network import free_port
+from tests.fixtures.processes import Processes, wait_until_ready
 
 pytestmark = [
     pytest.mark.postgres,
@@ -48,14 +46,8 @@ pytestmark = [
 
 SUBMISSIONS = 250  # plus 50 retries with the same key: 300 requests
 CONCURRENCY = 16
-START_SECONDS = 30.0
 DRAIN_SECONDS = 20.0
 WEBHOOK_DEPARTMENT = "SW"  # every licence goes to SCJG (pulled) and SW (pushed here)
-
-
-def _miaopi() -> list[str]:
-    beside = Path(sys.executable).parent / "miaopi"
-    return [str(beside)] if beside.exists() else [sys.executable, "-m", "approval.cli"]
 
 
 class Receiver:
@@ -89,58 +81,6 @@ class Receiver:
     def __exit__(self, *_: object) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-class Processes:
-    """The service's processes, each logging to a file; stopped with SIGINT (then killed)."""
-
-    def __init__(self, work: Path) -> None:
-        self.work = work
-        self.running: list[tuple[str, subprocess.Popen[bytes]]] = []
-
-    def start(self, name: str, args: list[str], env: dict[str, str]) -> None:
-        with (self.work / f"{name}.log").open("wb") as log:
-            process = subprocess.Popen(
-                [*_miaopi(), *args], env=env, stdout=log, stderr=subprocess.STDOUT
-            )
-        self.running.append((name, process))
-
-    def logs(self) -> str:
-        return "\n".join(
-            f"── {name} (exit {process.returncode}) ──\n"
-            + (self.work / f"{name}.log").read_text(errors="replace")[-3000:]
-            for name, process in self.running
-        )
-
-    def check_alive(self) -> None:
-        dead = [name for name, process in self.running if process.poll() is not None]
-        assert not dead, f"{dead} stopped early:\n{self.logs()}"
-
-    def stop(self) -> None:
-        for _, process in self.running:
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        for _, process in self.running:
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
-
-
-def _wait_until_ready(bases: list[str], processes: Processes) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    waiting = list(bases)
-    while waiting:
-        processes.check_alive()
-        assert time.monotonic() < deadline, f"not ready: {waiting}\n{processes.logs()}"
-        try:
-            if httpx.get(f"{waiting[0]}/healthz", timeout=1.0).status_code == 200:
-                waiting.pop(0)
-                continue
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
 
 
 def _plan(keys: list[str]) -> list[dict[str, Any]]:
@@ -262,7 +202,7 @@ def test_two_api_processes_two_workers_and_a_dispatcher_keep_the_books_straight(
                 ["dispatch", "--every", "0.2"],
                 {**common, "APPROVAL_SUPERVISION_WEBHOOKS": webhooks},
             )
-            _wait_until_ready(bases, processes)
+            wait_until_ready(bases, processes)
             plan = _plan(keys)
             answers = asyncio.run(_drive(bases, plan))
             deadline = time.monotonic() + DRAIN_SECONDS

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
@@ -55,7 +56,8 @@ def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
 def test_test_command_explains_a_failure_and_reports_coverage(rules_copy: Path) -> None:
     passing = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
     assert passing.exit_code == 0, passing.output
-    assert "92 of 92 cases passed" in passing.output
+    cases = len(yaml.safe_load((rules_copy / "tests" / "cases.yaml").read_text())["cases"])
+    assert f"{cases} of {cases} cases passed" in passing.output
     assert "condition branches exercised" in passing.output
     _edit(rules_copy / "identity.yaml", "operator.age < 16", "operator.age < 15")
     failing = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
@@ -90,7 +92,10 @@ def test_publish_four_eyes_explain_replay_and_rollback(
 
     approved = runner.invoke(app, ["rules", "approve", version, "--by", "li"])
     assert approved.exit_code == 0, approved.output
-    assert "tests: 92/92 passed; simulation: 1 of 1 applications would flip" in approved.output
+    cases = len(yaml.safe_load((rules_copy / "tests" / "cases.yaml").read_text())["cases"])
+    assert f"tests: {cases}/{cases} passed; simulation: 1 of 1 applications would flip" in (
+        approved.output
+    )
 
     live = client.app.state.rules_live  # type: ignore[attr-defined]
     assert live.poll_once() is True  # the running server follows, without a restart
