@@ -33,6 +33,7 @@ from approval.feedback.endpoints import router as feedback_router
 from approval.intake.endpoints import audit_router
 from approval.intake.endpoints import router as intake_router
 from approval.licences.endpoints import router as licences_router
+from approval.name_checks.endpoints import router as names_router
 from approval.objections.endpoints import router as objections_router
 from approval.openapi import Operation, complete
 from approval.privacy import redact
@@ -256,6 +257,7 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected_error)
     app.include_router(intake_router)
+    app.include_router(names_router)
     app.include_router(catalog_router)
     app.include_router(bundles_router)
     app.include_router(deadlines_router)

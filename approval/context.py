@@ -19,6 +19,7 @@ from approval.engine.ruleset import Ruleset
 from approval.intake.service import Intake
 from approval.licences.serials import CreditSerials
 from approval.licences.service import LicenceIssuer
+from approval.name_checks.service import NameDesk
 from approval.names.analysis import load_name_lexicon
 from approval.names.follow import follow_licences as keep_name_register
 from approval.objections.bans import with_local_bans
@@ -68,6 +69,11 @@ class AppContext:
     def rules_in_force(self) -> RulesInForce:
         """The active ruleset and its reference data (approval.rules.live swaps them)."""
         return RulesInForce(self.ruleset, self.reference)
+
+    @property
+    def name_desk(self) -> NameDesk:
+        """What checking and reserving names consults (built on use: it follows the clock)."""
+        return NameDesk(self.db, self.clock, self.settings, self.registries, self.rules_in_force)
 
     @property
     def scope_catalog(self) -> ScopeCatalog:

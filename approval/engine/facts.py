@@ -70,6 +70,10 @@ class FactSources:
     unavailable_count: int
     register: RegisterFacts = NOTHING_REGISTERED  # this authority's own name register
 
+    @property
+    def names(self) -> NameSources:
+        return NameSources(self.name, self.market, self.register)
+
     @classmethod
     def of(
         cls,
@@ -104,7 +108,18 @@ class FactSources:
         )
 
 
-Derivation = Callable[[FactSources], bool | int | float | str]
+@dataclass(frozen=True, slots=True)
+class NameSources:
+    """What the name facts are derived from: enough to check a name before applying."""
+
+    name: NameAnalysis
+    market: MarketFacts | None
+    register: RegisterFacts
+
+
+Value = bool | int | float | str
+Derivation = Callable[[FactSources], Value]
+NameDerivation = Callable[[NameSources], Value]
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +259,14 @@ def _valid_permit_count(s: FactSources) -> int:
 
 _B, _I, _N, _E = FactType.BOOL, FactType.INT, FactType.NUMBER, FactType.ENUM
 _Spec = FactSpec
+# the facts of a name alone, which a name check derives without an application
+_NAME_DERIVATIONS: dict[str, NameDerivation] = {}
+
+
+def _Name(name: str, type: FactType, description: str, derive: NameDerivation) -> FactSpec:
+    _NAME_DERIVATIONS[name] = derive
+    return FactSpec(name, type, description, lambda s: derive(s.names))
+
 
 FACTS: dict[str, FactSpec] = {
     spec.name: spec
@@ -292,47 +315,47 @@ FACTS: dict[str, FactSpec] = {
             lambda s: len(s.app.family_members),
         ),
         _Spec("application.family_ids_ok", _B, "家庭成员证件号码均有效", _family_ids_ok),
-        _Spec("name.present", _B, "申请使用名称", lambda s: s.name.present),
-        _Spec("name.charset_ok", _B, "名称只用规范汉字", lambda s: s.name.charset_ok),
-        _Spec(
+        _Name("name.present", _B, "申请使用名称", lambda n: n.name.present),
+        _Name("name.charset_ok", _B, "名称只用规范汉字", lambda n: n.name.charset_ok),
+        _Name(
             "name.prohibited_hit_count",
             _I,
             "名称命中禁用词的个数",
-            lambda s: len(s.name.prohibited_hits),
+            lambda n: len(n.name.prohibited_hits),
         ),
-        _Spec(
+        _Name(
             "name.prohibited_obfuscated",
             _B,
             "禁用词经过变形（空格、符号）才命中",
-            lambda s: s.name.prohibited_obfuscated,
+            lambda n: n.name.prohibited_obfuscated,
         ),
-        _Spec(
+        _Name(
             "name.restricted_hit",
             _B,
             "名称含限用词（中国、中华、国家级、最佳等）",
-            lambda s: s.name.restricted_hit,
+            lambda n: n.name.restricted_hit,
         ),
-        _Spec(
-            "name.org_form_allowed", _B, "组织形式在允许清单内", lambda s: s.name.org_form_allowed
+        _Name(
+            "name.org_form_allowed", _B, "组织形式在允许清单内", lambda n: n.name.org_form_allowed
         ),
-        _Spec(
+        _Name(
             "name.org_form_forbidden",
             _B,
             "组织形式为企业、公司、合作社等",
-            lambda s: s.name.org_form_forbidden,
+            lambda n: n.name.org_form_forbidden,
         ),
-        _Spec(
+        _Name(
             "name.division_matches_premises",
             _B,
             "名称中的行政区划与经营场所一致",
-            lambda s: s.name.division_matches_premises,
+            lambda n: n.name.division_matches_premises,
         ),
-        _Spec("name.trade_name_length", _I, "字号的字数", lambda s: s.name.trade_name_length),
-        _Spec(
+        _Name("name.trade_name_length", _I, "字号的字数", lambda n: n.name.trade_name_length),
+        _Name(
             "name.structure_ok",
             _B,
             "名称结构为 行政区划+字号+行业+组织形式",
-            lambda s: s.name.structure_ok,
+            lambda n: n.name.structure_ok,
         ),
         _Spec("scope.item_count", _I, "经营范围条目数", lambda s: len(s.scope_items)),
         _Spec(
@@ -432,35 +455,35 @@ FACTS: dict[str, FactSpec] = {
             "未能按时答复的登记系统个数",
             lambda s: s.unavailable_count,
         ),
-        _Spec(
+        _Name(
             "registries.market.identical_name",
             _B,
             "同一登记机关已有相同名称",
-            lambda s: bool(s.market and s.market.identical_name_exists),
+            lambda n: bool(n.market and n.market.identical_name_exists),
         ),
-        _Spec(
+        _Name(
             "registries.market.similar_name",
             _B,
             "同一登记机关已有相近名称",
-            lambda s: bool(s.market and s.market.similar_name_exists),
+            lambda n: bool(n.market and n.market.similar_name_exists),
         ),
-        _Spec(
+        _Name(
             "name.taken_in_register",
             _B,
             "本登记机关名称库中已有相同名称（含他人保留未满两个月的名称）",
-            lambda s: s.register.identical_to is not None,
+            lambda n: n.register.identical_to is not None,
         ),
-        _Spec(
+        _Name(
             "name.freed_within_year",
             _B,
             "与本登记机关一年内因撤销、注销或变更而停用的名称相同",
-            lambda s: s.register.freed_name is not None,
+            lambda n: n.register.freed_name is not None,
         ),
-        _Spec(
+        _Name(
             "name.similar_in_register",
             _B,
             "本登记机关名称库中已有相近名称",
-            lambda s: s.register.similar_to is not None,
+            lambda n: n.register.similar_to is not None,
         ),
         _Spec(
             "registries.market.serious_dishonesty",
@@ -564,6 +587,16 @@ FACTS: dict[str, FactSpec] = {
         ),
     )
 }
+
+
+NAME_FACTS: frozenset[str] = frozenset(_NAME_DERIVATIONS)
+
+
+def name_facts(sources: NameSources) -> dict[str, Any]:
+    """The name facts alone, as an application with this name would have them."""
+    return {
+        name: FACTS[name].normalise(derive(sources)) for name, derive in _NAME_DERIVATIONS.items()
+    }
 
 
 def derive_facts(sources: FactSources) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
+from approval.clock import CHINA_TZ
 from approval.names.tables import TAKEN, business_names
 
 if TYPE_CHECKING:
@@ -33,9 +34,23 @@ class NameRow(NamedTuple):
 _COLUMNS = [getattr(_n.c, field) for field in NameRow._fields]
 
 
+def _china_time(value: dt.datetime | None) -> dt.datetime | None:
+    """As the service clock tells it: SQLite keeps its wall time without the offset,
+    PostgreSQL answers in the session's zone."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=CHINA_TZ)
+    return value.astimezone(CHINA_TZ)
+
+
 def _rows(conn: Connection, *where: Any) -> list[NameRow]:
+    rows = conn.execute(select(*_COLUMNS).where(*where).order_by(_n.c.id))
     return [
-        NameRow(*row) for row in conn.execute(select(*_COLUMNS).where(*where).order_by(_n.c.id))
+        NameRow(*row)._replace(
+            reserved_until=_china_time(row.reserved_until), freed_at=_china_time(row.freed_at)
+        )
+        for row in rows
     ]
 
 

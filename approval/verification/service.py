@@ -32,7 +32,7 @@ STATUS_TEXT = {
 
 def exchange_rows(
     exchanges: Sequence[Exchange],
-    application_id: str,
+    application_id: str | None,
     subject_id_number: str,
     now: dt.datetime,
 ) -> list[dict[str, Any]]:
@@ -66,7 +66,7 @@ def exchange_rows(
 def store_exchanges(
     conn: Connection,
     exchanges: Sequence[Exchange],
-    application_id: str,
+    application_id: str | None,
     subject_id_number: str,
     now: dt.datetime,
 ) -> None:
@@ -113,7 +113,9 @@ def data_access_log(conn: Connection, principal: Principal, limit: int = 200) ->
                 "operation": r.operation,
                 "application_id": r.application_id,
                 "acting_system": r.acting_system,
-                "purpose": f"办理个体工商户登记申请 {r.application_id}",
+                "purpose": f"办理个体工商户登记申请 {r.application_id}"
+                if r.application_id
+                else "名称自主申报：查询或保留拟使用的名称",
                 "legal_basis": r.legal_basis,
                 "result": STATUS_TEXT.get(r.status, r.status),
             }

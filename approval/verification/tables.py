@@ -12,7 +12,8 @@ registry_exchanges = Table(
     "registry_exchanges",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("application_id", String(32), ForeignKey("applications.id"), nullable=False),
+    # None: a name check, before any application (名称自主申报)
+    Column("application_id", String(32), ForeignKey("applications.id"), nullable=True),
     Column("subject_id_number", String(32), nullable=False),
     Column("registry", String(16), nullable=False),
     Column("operation", String(32), nullable=False),

@@ -1,7 +1,9 @@
 """the name register: names issued, reserved and freed by this authority (R23, R24, R25)
 
 One partial unique index on (authority, comparison key) among active and reserved names makes
-the database the judge of two simultaneous applications for one name.
+the database the judge of two simultaneous applications for one name. A name check queries the
+market-supervision registry before any application exists: its exchanges are logged without
+one.
 
 Revision ID: b2d4f6name01
 Revises: a1c3e5tmln01
@@ -19,7 +21,8 @@ from alembic import op
 revision: str = "b2d4f6name01"
 down_revision: str | Sequence[str] | None = "a1c3e5tmln01"
 branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+# the exchange log it makes nullable is created on the connectors branch
+depends_on: str | Sequence[str] | None = "b2d4f6conn01"
 
 TS = sa.DateTime(timezone=True)
 _TAKEN = sa.text("status IN ('active', 'reserved')")
@@ -55,7 +58,12 @@ def upgrade() -> None:
     op.create_index("ix_business_names_trade", "business_names", ["authority_code", "trade_name"])
     op.create_index("ix_business_names_credit_code", "business_names", ["credit_code"])
     op.create_index("ix_business_names_holder", "business_names", ["holder_id_number", "status"])
+    with op.batch_alter_table("registry_exchanges") as table:
+        table.alter_column("application_id", existing_type=sa.String(32), nullable=True)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM registry_exchanges WHERE application_id IS NULL")
+    with op.batch_alter_table("registry_exchanges") as table:
+        table.alter_column("application_id", existing_type=sa.String(32), nullable=False)
     op.drop_table("business_names")

@@ -1,0 +1,1 @@
+"""名称自主申报: name checks and reservations before applying."""
