@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from approval.audit.cli import audit_app
+from approval.names.cli import names_app, register_issued
 from approval.rules.cli import rules_app
 from approval.settings import Settings, get_settings
 from approval.supervision.cli import dispatch
@@ -16,6 +17,7 @@ keys_app = typer.Typer(help="API keys.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(rules_app, name="rules")
 app.add_typer(audit_app, name="audit")
+app.add_typer(names_app, name="names")
 app.command("dispatch")(dispatch)
 
 
@@ -71,6 +73,8 @@ def serve(
     log_config = logging_config()
     logging.config.dictConfig(log_config)
     upgrade_to_head(settings.database_url)
+    # the first start after an upgrade: names issued before the register are refused too
+    register_issued(settings, only_into_an_empty_register=True)
     # no access log: request lines would carry applicants' data into logs
     if workers == 1:
         uvicorn.run(
@@ -102,7 +106,9 @@ def migrate() -> None:
     """Bring the database schema up to date (alembic upgrade head)."""
     from approval.migrate import upgrade_to_head
 
-    upgrade_to_head(get_settings().database_url)
+    settings = get_settings()
+    upgrade_to_head(settings.database_url)
+    register_issued(settings)
     typer.echo("schema is up to date")
 
 

@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
 from approval.names import repository
+from approval.names.analysis import NameLexicon
 from approval.names.comparison import (
     COOLING_OFF,
     FreedReason,
     NameClaim,
     NameTaken,
     RegisterFacts,
+    name_claim,
 )
 
-__all__ = ["claim_name", "free_name", "look_up", "reserve_name", "restore_name"]
+__all__ = [
+    "RegisteredBefore",
+    "claim_name",
+    "free_name",
+    "look_up",
+    "register_issued_names",
+    "reserve_name",
+    "restore_name",
+]
 
 
 def _is_taken_from(row: repository.NameRow, claim: NameClaim) -> bool:
@@ -133,3 +144,43 @@ def restore_name(conn: Connection, credit_code: str) -> bool:
     """A revocation annulled: the name is the licence's again, unless someone took it meanwhile
     (only possible after the year of R24); False then."""
     return repository.restore_by_credit_code(conn, credit_code)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisteredBefore:
+    """What putting the names of licences issued before the register existed on it found."""
+
+    added: int
+    # (credit code, its name, the name already holding the key): issued twice back then
+    duplicates: tuple[tuple[str, str, str], ...]
+
+
+def register_issued_names(
+    conn: Connection, lexicon: NameLexicon, now: dt.datetime
+) -> RegisteredBefore:
+    """Put every current licence's name that the register does not know on it, oldest first,
+    so that names issued before the register are refused to the next applicant too. A name
+    issued twice back then stays with the oldest licence and is reported for staff."""
+    added = 0
+    duplicates: list[tuple[str, str, str]] = []
+    for row in repository.current_licences_not_registered(conn):
+        document = row.document
+        claim = name_claim(
+            document.get("name"), document["authority_code"], row.operator_id_number, lexicon
+        )
+        if claim is None:
+            continue
+        try:
+            claim_name(
+                conn,
+                claim,
+                credit_code=row.credit_code,
+                application_id=row.application_id,
+                actor="register-issued",
+                now=now,
+            )
+            added += 1
+        except NameTaken:
+            holder = look_up(conn, claim, now).identical_to or ""
+            duplicates.append((row.credit_code, claim.name, holder))
+    return RegisteredBefore(added, tuple(duplicates))

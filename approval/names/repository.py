@@ -8,9 +8,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from approval.clock import CHINA_TZ
+from approval.database import applications, licences
 from approval.names.tables import TAKEN, business_names
 
 if TYPE_CHECKING:
@@ -202,3 +203,25 @@ def restore_by_credit_code(conn: Connection, credit_code: str) -> bool:
         .values(status="active", freed_reason=None, freed_at=None)
     )
     return True
+
+
+def is_empty(conn: Connection) -> bool:
+    return conn.execute(select(_n.c.id).limit(1)).first() is None
+
+
+def current_licences_not_registered(conn: Connection) -> list[Row[Any]]:
+    """Current licences whose credit code the register does not know (issued before it was)."""
+    known = select(_n.c.id).where(_n.c.credit_code == licences.c.credit_code).exists()
+    return list(
+        conn.execute(
+            select(
+                licences.c.credit_code,
+                licences.c.application_id,
+                licences.c.document,
+                applications.c.operator_id_number,
+            )
+            .join(applications, applications.c.id == licences.c.application_id)
+            .where(licences.c.status == "current", ~known)
+            .order_by(licences.c.created_at, licences.c.credit_code)
+        )
+    )

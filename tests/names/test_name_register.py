@@ -7,12 +7,15 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import delete, select, update
 
 from approval.clock import CHINA_TZ
-from approval.database import Database
+from approval.database import Database, licences
 from approval.names import load_name_lexicon
+from approval.names.cli import register_issued
 from approval.names.comparison import FreedReason, NameTaken, name_claim
 from approval.names.register import claim_name, free_name, look_up, reserve_name, restore_name
+from approval.names.tables import business_names
 from approval.settings import PROJECT_ROOT, Settings
 from tests.conftest import submit
 from tests.fixtures import application_for
@@ -189,4 +192,42 @@ def test_a_second_claim_of_a_taken_name_raises_and_stores_nothing(migrated: Sett
     with db.reading() as conn:
         count = conn.exec_driver_sql("SELECT count(*) FROM business_names").scalar_one()
     assert count == 1
+    db.dispose()
+
+
+def test_names_issued_before_the_register_are_put_on_it_and_twice_issued_ones_reported(
+    client: TestClient,
+    keys: dict[str, str],
+    migrated: Settings,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    first = _submit(client, keys["terminal"], "clean_owner", "泰州市姜堰区同德百货店")
+    later = _submit(client, keys["terminal"], "ban_expired", "泰州市姜堰区同心百货店")
+    first_code, later_code = first["licence"]["credit_code"], later["licence"]["credit_code"]
+    db = Database(migrated.database_url)
+    # a database from before the register: no names on it, and one name issued twice
+    with db.transaction() as conn:
+        conn.execute(delete(business_names))
+        document = conn.execute(
+            select(licences.c.document).where(licences.c.credit_code == later_code)
+        ).scalar_one()
+        conn.execute(
+            update(licences)
+            .where(licences.c.credit_code == later_code)
+            .values(document={**document, "name": "泰州市姜堰区同德百货店"})
+        )
+
+    register_issued(migrated)
+    output = capsys.readouterr()
+    assert "1 names of licences issued before it added" in output.out
+    assert f"泰州市姜堰区同德百货店 ({later_code})" in output.err
+
+    with db.reading() as conn:
+        rows = list(conn.exec_driver_sql("SELECT credit_code, status FROM business_names"))
+    assert [(r.credit_code, r.status) for r in rows] == [(first_code, "active")]
+    refused = _submit(client, keys["terminal"], "ban_expired", "泰州市姜堰区同德百货商行")
+    assert "NAME_IDENTICAL" in _codes(refused)
+    # run again: nothing more to add, the duplicate is reported again until staff settle it
+    register_issued(migrated)
+    assert "同德百货店" in capsys.readouterr().err
     db.dispose()
