@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from approval.engine.language import Outcome as RuleOutcome
@@ -24,19 +25,22 @@ class Decision:
     verdict: Outcome
     fired: tuple[Rule, ...]
     ruleset_version: str
+    facts: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def approved(self) -> bool:
         return self.verdict in (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS)
 
     def reasons(self) -> list[dict[str, str]]:
+        """Every fired rule's reason, strongest first, its text filled from the facts decided on
+        (the same at submission, re-verification, replay and simulation)."""
         ordered = sorted(self.fired, key=lambda r: -OUTCOME_STRENGTH[r.outcome])
         return [
             {
                 "rule_id": rule.id,
                 "code": rule.reason.code,
                 "outcome": rule.outcome.value,
-                "text": rule.reason.text,
+                "text": rule.reason.render(self.facts),
                 "basis": rule.reason.basis,
             }
             for rule in ordered
@@ -58,4 +62,4 @@ def decide(ruleset: Ruleset, facts: dict[str, Any]) -> Decision:
     verdict = (
         _DECIDES[max(deciding, key=OUTCOME_STRENGTH.__getitem__)] if deciding else Outcome.APPROVE
     )
-    return Decision(verdict, tuple(fired), ruleset.version)
+    return Decision(verdict, tuple(fired), ruleset.version, facts)
