@@ -117,9 +117,7 @@ class FactSources:
             scope_unknown=tuple(
                 (entry, tuple(nearest))
                 for entry, nearest in unknown_scope_entries(app, reference.scope)
-            )
-            if len(known) < len(items)
-            else (),
+            ),
             market=market,
             food=food,
             estate=estate,
