@@ -11,7 +11,13 @@ from typing import Any
 
 from approval.catalog.scope import ScopeCatalog
 from approval.decisions.registries import RegistryAnswers
-from approval.engine.facts import FactSources, ReferenceData, derive_facts, scope_items
+from approval.engine.facts import (
+    FactSources,
+    ReferenceData,
+    derive_facts,
+    scope_items,
+    unknown_scope_entries,
+)
 from approval.kernel.application import ApplicationCreate
 from approval.kernel.identity import IdNumberCheck
 from approval.names.comparison import NOTHING_REGISTERED, RegisterFacts
@@ -75,12 +81,6 @@ def scope_suggestions(app: ApplicationCreate, catalog: ScopeCatalog) -> list[dic
     """Each scope entry that is not a catalogue code, with the nearest entries (did-you-mean),
     best first: ``F1OO1`` is answered with F1001, ``开饭店`` with 餐饮服务."""
     return [
-        {
-            "entry": entry,
-            "nearest": [
-                {"code": near.code, "title": near.title} for near in catalog.suggest(entry, limit=3)
-            ],
-        }
-        for entry, item in zip(app.scope, scope_items(app, catalog), strict=True)
-        if item is None
+        {"entry": entry, "nearest": [{"code": near.code, "title": near.title} for near in nearest]}
+        for entry, nearest in unknown_scope_entries(app, catalog)
     ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from approval.engine.compiler import evaluate_group
@@ -26,19 +26,22 @@ class Decision:
     verdict: Outcome
     fired: tuple[Rule, ...]
     ruleset_version: str
+    facts: Mapping[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def approved(self) -> bool:
         return self.verdict in (Outcome.APPROVE, Outcome.APPROVE_WITH_CONDITIONS)
 
     def reasons(self) -> list[dict[str, str]]:
+        """Every fired rule's reason, strongest first, its text filled from the facts decided on
+        (the same at submission, re-verification, replay and simulation)."""
         ordered = sorted(self.fired, key=lambda r: -OUTCOME_STRENGTH[r.outcome])
         return [
             {
                 "rule_id": rule.id,
                 "code": rule.reason.code,
                 "outcome": rule.outcome.value,
-                "text": rule.reason.text,
+                "text": rule.reason.render(self.facts),
                 "basis": rule.reason.basis,
             }
             for rule in ordered
@@ -64,11 +67,11 @@ def _verdict(fired: Sequence[Rule]) -> Outcome:
 def decide(ruleset: Ruleset, facts: dict[str, Any]) -> Decision:
     """Evaluate the facts with the rules engine."""
     fired = ruleset.fired(facts)
-    return Decision(_verdict(fired), tuple(fired), ruleset.version)
+    return Decision(_verdict(fired), tuple(fired), ruleset.version, facts)
 
 
 def decide_on(rules: Sequence[Rule], facts: Mapping[str, Any], version: str) -> Decision:
     """Some of a ruleset's rules evaluated in Python on the facts they read (a name check runs
     the name rules on the name's facts alone)."""
     fired = tuple(rule for rule in rules if evaluate_group(rule.when, dict(facts))[0])
-    return Decision(_verdict(fired), fired, version)
+    return Decision(_verdict(fired), fired, version, facts)

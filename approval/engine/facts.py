@@ -7,6 +7,12 @@ look-ups are worked out in Python and handed to the rules as plain typed facts: 
 has no dates, no contains and an unreliable regex. Every fact is always present with its
 declared type, because durable_rules coerces types unreliably and treats missing fields
 surprisingly (see the engine's measured limits).
+
+Some facts only say what a finding was, for the reason texts (``{name.prohibited_words}``): the
+words hit, the scope entries not in the catalogue with their nearest entries, the commitments
+still missing. They are stored with the application's facts but never handed to the engine and
+never compared by a rule: the engine sees only what rules can compare, and free text an
+applicant typed stays out of it.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ class FactType(StrEnum):
     NUMBER = "number"
     TEXT = "text"
     ENUM = "enum"
+    TEXTS = "texts"  # a list of texts, shown in reason texts joined with 、
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +59,20 @@ def scope_items(app: ApplicationCreate, catalog: ScopeCatalog) -> list[ScopeItem
     return [catalog.get(code) for code in app.scope]
 
 
+NEAREST_LIMIT = 3
+
+
+def unknown_scope_entries(
+    app: ApplicationCreate, catalog: ScopeCatalog
+) -> list[tuple[str, list[ScopeItem]]]:
+    """Each scope entry that is not a catalogue code, with its nearest entries, best first."""
+    return [
+        (entry, catalog.suggest(entry, limit=NEAREST_LIMIT))
+        for entry, item in zip(app.scope, scope_items(app, catalog), strict=True)
+        if item is None
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class FactSources:
     """What the facts of one application are derived from, each part worked out once."""
@@ -63,6 +84,7 @@ class FactSources:
     scope_items: tuple[ScopeItem | None, ...]
     scope_kinds: tuple[ScopeKind, ...]  # of the items found in the catalogue
     scope_tags: frozenset[ScopeTag]
+    scope_unknown: tuple[tuple[str, tuple[ScopeItem, ...]], ...]  # entry, nearest entries
     market: MarketFacts | None  # None: the registry did not answer
     food: FoodFacts | None
     estate: PropertyFacts | None  # None also when there was nothing to ask (online premises)
@@ -99,6 +121,10 @@ class FactSources:
             scope_items=tuple(items),
             scope_kinds=tuple(item.kind for item in known),
             scope_tags=frozenset(tag for item in known for tag in item.tags),
+            scope_unknown=tuple(
+                (entry, tuple(nearest))
+                for entry, nearest in unknown_scope_entries(app, reference.scope)
+            ),
             market=market,
             food=food,
             estate=estate,
@@ -117,7 +143,7 @@ class NameSources:
     register: RegisterFacts
 
 
-Value = bool | int | float | str
+Value = bool | int | float | str | list[str]
 Derivation = Callable[[FactSources], Value]
 NameDerivation = Callable[[NameSources], Value]
 
@@ -129,6 +155,20 @@ class FactSpec:
     description: str
     derive: Derivation
     choices: tuple[str, ...] = ()
+    # shown in reason texts only: no rule compares it and the engine never sees it
+    reason_only: bool = False
+
+    def as_text(self, value: Any) -> str:
+        """The value as a reason text shows it: lists joined with 、, numbers plain."""
+        match self.type:
+            case FactType.TEXTS:
+                return "、".join(value)
+            case FactType.BOOL:
+                return "是" if value else "否"
+            case FactType.NUMBER:
+                return f"{value:.4f}".rstrip("0").rstrip(".")
+            case _:
+                return str(value)
 
     def normalise(self, value: Any) -> Any:
         """Coerce a raw value to the declared type, refusing anything ambiguous."""
@@ -155,6 +195,12 @@ class FactSpec:
                 if value not in self.choices:
                     raise TypeError(f"{self.name}: {value!r} is not one of {self.choices}")
                 return value
+            case FactType.TEXTS:
+                if not isinstance(value, list | tuple) or not all(
+                    isinstance(item, str) for item in value
+                ):
+                    raise TypeError(f"{self.name}: expected a list of texts, got {value!r}")
+                return list(value)
 
 
 PROPERTY_USES = ("住宅", "商业", "办公", "工业", "商住", "未知")
@@ -210,23 +256,27 @@ def _operator_reported_lost(s: FactSources) -> bool:
     return bool(record and record.document_reported_lost)
 
 
+def _member_confirmed(population: PopulationFacts, name: str, id_number: str) -> bool:
+    record = population.record(id_number)
+    return (
+        record is not None
+        and record.found
+        and record.name is not None
+        and same_person_name(name, record.name)
+        and record.status is not None
+        and record.status.value == "normal"
+    )
+
+
 def _family_unverified_count(s: FactSources) -> int:
     """Family members whose name and ID the population register does not confirm (R39)."""
     if s.population is None:
         return 0
-    unverified = 0
-    for member in s.app.family_members:
-        record = s.population.record(member.id_number)
-        confirmed = (
-            record is not None
-            and record.found
-            and record.name is not None
-            and same_person_name(member.name, record.name)
-            and record.status is not None
-            and record.status.value == "normal"
-        )
-        unverified += not confirmed
-    return unverified
+    population = s.population
+    return sum(
+        not _member_confirmed(population, member.name, member.id_number)
+        for member in s.app.family_members
+    )
 
 
 def _ban_active(s: FactSources) -> bool:
@@ -257,15 +307,158 @@ def _valid_permit_count(s: FactSources) -> int:
     return sum(1 for permit in permits if permit.valid_until >= s.today)
 
 
+# ---------------------------------------------------------------- what a finding was, for reasons
+
+
+def _member(position: int, name: str) -> str:
+    """A family member as a reason names them: their place in the list and a masked name."""
+    masked = name[:1] + "*" * (len(name) - 1)
+    return f"第{position}位（{masked}）"
+
+
+def _family_invalid_members(s: FactSources) -> list[str]:
+    found = []
+    for position, member in enumerate(s.app.family_members, start=1):
+        try:
+            check_id_number("resident_id", member.id_number, s.today)
+        except IdNumberInvalid:
+            found.append(_member(position, member.name))
+    return found
+
+
+def _family_unverified_members(s: FactSources) -> list[str]:
+    if s.population is None:
+        return []
+    return [
+        _member(position, member.name)
+        for position, member in enumerate(s.app.family_members, start=1)
+        if not _member_confirmed(s.population, member.name, member.id_number)
+    ]
+
+
+def _ban_until(s: FactSources) -> str:
+    until = s.market.false_registration_banned_until if s.market else None
+    if until is None or until <= s.today:
+        return ""
+    return f"{until.year}年{until.month}月{until.day}日"
+
+
+def _shown_character(char: str) -> str:
+    return "空格" if char.isspace() else char
+
+
+def _division_used(s: NameSources) -> str:
+    if not s.name.present:
+        return ""
+    return s.name.division_prefix or "未写行政区划"
+
+
+def _structure_problems(s: NameSources) -> list[str]:
+    name = s.name
+    if not name.present:
+        return []
+    problems = []
+    if not name.division_matches_premises:
+        expected = f"“{name.expected_division}”" if name.expected_division else "经营场所所在县区"
+        problems.append(f"开头的行政区划应为{expected}")
+    if not name.trade_name:
+        problems.append("缺少字号")
+    elif name.trade_name_length < 2:
+        problems.append(f"字号“{name.trade_name}”不足两个汉字")
+    if name.trade_name_has_division:
+        problems.append(f"字号“{name.trade_name}”含有行政区划名称")
+    if not name.org_form:
+        problems.append("缺少组织形式（如店、馆、部、行、厂、中心）")
+    elif not name.org_form_allowed:
+        problems.append(f"组织形式“{name.org_form}”不能使用")
+    return problems
+
+
+def _item(item: ScopeItem) -> str:
+    return f"{item.code} {item.title}"
+
+
+def _items_of_kind(kind: ScopeKind, detail: Callable[[ScopeItem], str | None]) -> Derivation:
+    def derive(s: FactSources) -> list[str]:
+        shown = []
+        for item in s.scope_items:
+            if item is not None and item.kind is kind:
+                extra = detail(item)
+                shown.append(f"{_item(item)}（{extra}）" if extra else _item(item))
+        return shown
+
+    return derive
+
+
+def _permit(item: ScopeItem) -> str | None:
+    return f"{item.permit}，{item.authority}" if item.permit and item.authority else item.permit
+
+
+def _items_tagged(*tags: ScopeTag) -> Derivation:
+    def derive(s: FactSources) -> list[str]:
+        return [
+            _item(item)
+            for item in s.scope_items
+            if item is not None and any(tag in item.tags for tag in tags)
+        ]
+
+    return derive
+
+
+def _unknown_entries(s: FactSources) -> list[str]:
+    shown = []
+    for entry, nearest in s.scope_unknown:
+        if nearest:
+            offered = "，".join(_item(item) for item in nearest)
+            shown.append(f"{entry}（您是否要找：{offered}）")
+        else:
+            shown.append(f"{entry}（目录中没有相近的条目）")
+    return shown
+
+
+# the commitments an application must sign, by their names on the form, and when each is needed
+COMMITMENT_NAMES = {
+    "truthfulness": "对所填信息真实性负责的承诺",
+    "no_trading_before_permit": "取得许可（完成备案）前不从事相关经营活动的承诺",
+    "residential_use_consent": "住宅改为经营性用房已征得有利害关系的业主一致同意的承诺",
+    "e_commerce": "仅通过互联网从事经营活动的承诺",
+}
+
+
+def _commitments_missing(s: FactSources) -> list[str]:
+    signed = s.app.commitments
+    needed = {
+        "truthfulness": True,
+        "no_trading_before_permit": any(
+            kind in (ScopeKind.POST_PERMIT, ScopeKind.FILING) for kind in s.scope_kinds
+        ),
+        "residential_use_consent": s.app.premises.kind == "physical"
+        and _registered_use(s) == "住宅",
+        "e_commerce": s.app.premises.kind == "online",
+    }
+    return [
+        COMMITMENT_NAMES[name]
+        for name, required in needed.items()
+        if required and not getattr(signed, name)
+    ]
+
+
 _B, _I, _N, _E = FactType.BOOL, FactType.INT, FactType.NUMBER, FactType.ENUM
+_T, _L = FactType.TEXT, FactType.TEXTS
 _Spec = FactSpec
 # the facts of a name alone, which a name check derives without an application
 _NAME_DERIVATIONS: dict[str, NameDerivation] = {}
 
 
-def _Name(name: str, type: FactType, description: str, derive: NameDerivation) -> FactSpec:
+def _Name(
+    name: str, type_: FactType, description: str, derive: NameDerivation, *, shown: bool = False
+) -> FactSpec:
     _NAME_DERIVATIONS[name] = derive
-    return FactSpec(name, type, description, lambda s: derive(s.names))
+    return FactSpec(name, type_, description, lambda s: derive(s.names), reason_only=shown)
+
+
+def _Shown(name: str, type_: FactType, description: str, derive: Derivation) -> FactSpec:
+    return FactSpec(name, type_, description, derive, reason_only=True)
 
 
 FACTS: dict[str, FactSpec] = {
@@ -585,6 +778,136 @@ FACTS: dict[str, FactSpec] = {
             "已有仅销售预包装食品备案",
             lambda s: bool(s.food and s.food.prepackaged_filing_exists),
         ),
+        # what a finding was, for the reason texts; empty when nothing applies
+        _Name(
+            "name.prohibited_words",
+            _L,
+            "名称命中的禁用词（规范化后，变形写法也还原为原词）",
+            lambda n: list(n.name.prohibited_hits),
+            shown=True,
+        ),
+        _Name(
+            "name.prohibited_reason",
+            _T,
+            "所命中禁用词类别的理由（见 words/prohibited.yaml 的 reason，多个类别用；分隔）",
+            lambda n: "；".join(n.name.prohibited_reasons),
+            shown=True,
+        ),
+        _Name(
+            "name.restricted_words",
+            _L,
+            "名称命中的限用词",
+            lambda n: list(n.name.restricted_words),
+            shown=True,
+        ),
+        _Name(
+            "name.restricted_reason",
+            _T,
+            "所命中限用词组的理由（见 words/restricted.yaml 的 reason，多组用；分隔）",
+            lambda n: "；".join(n.name.restricted_reasons),
+            shown=True,
+        ),
+        _Name(
+            "name.expected_division",
+            _T,
+            "名称应使用的行政区划：经营场所所在区县，如 泰州市姜堰区（场所不在辖区时为空）",
+            lambda n: n.name.expected_division,
+            shown=True,
+        ),
+        _Name(
+            "name.division_used",
+            _T,
+            "名称开头实际写的行政区划；没有写时为“未写行政区划”（不使用名称时为空）",
+            _division_used,
+            shown=True,
+        ),
+        _Name(
+            "name.structure_problems",
+            _L,
+            "名称结构的具体问题，如 缺少字号、组织形式“公司”不能使用",
+            _structure_problems,
+            shown=True,
+        ),
+        _Name(
+            "name.invalid_characters",
+            _L,
+            "名称中不是规范汉字的字符（外文字母、数字、符号、繁体字等）",
+            lambda n: [_shown_character(ch) for ch in n.name.invalid_characters],
+            shown=True,
+        ),
+        _Name(
+            "name.org_form",
+            _T,
+            "名称所用的组织形式，如 店、公司（没有时为空）",
+            lambda n: n.name.org_form,
+            shown=True,
+        ),
+        _Shown(
+            "scope.unknown_entries",
+            _L,
+            "不在目录中的经营范围条目，各附目录中最接近的条目，如 F1OO1（您是否要找：F1001 …）",
+            _unknown_entries,
+        ),
+        _Shown(
+            "scope.closed_items",
+            _L,
+            "个体工商户不得经营的条目（附法律依据）",
+            _items_of_kind(ScopeKind.CLOSED, lambda item: item.basis),
+        ),
+        _Shown(
+            "scope.pre_approval_items",
+            _L,
+            "前置许可条目（附许可文件和部门）",
+            _items_of_kind(ScopeKind.PRE_APPROVAL, _permit),
+        ),
+        _Shown(
+            "scope.post_permit_items",
+            _L,
+            "后置许可条目（附许可证和部门）",
+            _items_of_kind(ScopeKind.POST_PERMIT, _permit),
+        ),
+        _Shown(
+            "scope.filing_items",
+            _L,
+            "仅需备案的条目（附备案名称和部门）",
+            _items_of_kind(ScopeKind.FILING, _permit),
+        ),
+        _Shown(
+            "scope.fumes_or_entertainment_items",
+            _L,
+            "产生油烟的餐饮服务或娱乐场所经营条目",
+            _items_tagged(ScopeTag.FUMES, ScopeTag.ENTERTAINMENT),
+        ),
+        _Shown(
+            "scope.physical_premises_items",
+            _L,
+            "须有实体经营场所的条目",
+            _items_tagged(ScopeTag.PHYSICAL_PREMISES_REQUIRED),
+        ),
+        _Shown(
+            "commitments.missing",
+            _L,
+            "须签署而尚未签署的承诺（真实性承诺总是须签署；许可或备案项目、住宅、网店另有承诺）",
+            _commitments_missing,
+        ),
+        _Shown(
+            "application.family_invalid_members",
+            _L,
+            "身份证号码校验不通过的家庭成员，如 第2位（王**）",
+            _family_invalid_members,
+        ),
+        _Shown(
+            "registries.population.family_unverified_members",
+            _L,
+            "姓名与身份证号码未能在人口信息库核实的家庭成员，如 第2位（王**）",
+            _family_unverified_members,
+        ),
+        _Shown(
+            "registries.market.ban_until",
+            _T,
+            "虚假登记禁入期的截止日期，如 2027年5月1日（不在禁入期时为空）",
+            _ban_until,
+        ),
     )
 }
 
@@ -604,18 +927,28 @@ def derive_facts(sources: FactSources) -> dict[str, Any]:
     return {name: spec.derive(sources) for name, spec in FACTS.items()}
 
 
+# what a rule may compare, and what the engine is handed
+RULE_FACTS = frozenset(name for name, spec in FACTS.items() if not spec.reason_only)
+
+
 def normalise_facts(flat: dict[str, Any]) -> dict[str, Any]:
     """Check a flat fact mapping against the schema: every fact present, each of its type.
 
-    A retired fact in facts stored before its retirement is dropped, so past decisions replay.
+    A retired fact in facts stored before its retirement is dropped, so past decisions replay;
+    so do facts stored before a reason-only fact was declared, which then lack it.
     """
     if not RETIRED_FACTS.isdisjoint(flat):
         flat = {name: value for name, value in flat.items() if name not in RETIRED_FACTS}
-    missing = FACTS.keys() - flat.keys()
+    missing = RULE_FACTS - flat.keys()
     unknown = flat.keys() - FACTS.keys()
     if missing or unknown:
         raise KeyError(f"facts missing {sorted(missing)}, unknown {sorted(unknown)}")
     return {name: FACTS[name].normalise(value) for name, value in flat.items()}
+
+
+def engine_facts(flat: dict[str, Any]) -> dict[str, Any]:
+    """The facts a rule can compare, checked, and nothing else: what the engine is handed."""
+    return {name: value for name, value in normalise_facts(flat).items() if name in RULE_FACTS}
 
 
 def nest(flat: dict[str, Any]) -> dict[str, Any]:

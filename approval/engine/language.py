@@ -17,6 +17,9 @@ A rule file is YAML::
 ``all: [...]``. A condition is ``FACT OPERATOR VALUE`` with the operators
 ``== != < <= > >= in not in``; values are numbers, ``true``/``false``, "quoted text" or a
 ``[list]`` of those for ``in``.
+
+A reason's text may name facts in braces, ``经营者{operator.age}周岁…``, filled from the
+decision's facts when the reasons are given (:mod:`approval.engine.templates`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -32,6 +36,7 @@ from typing import Any
 import yaml
 
 from approval.engine.facts import FACTS, FactSpec, FactType
+from approval.engine.templates import Template, TemplateError, parse_template
 
 
 class Outcome(StrEnum):
@@ -87,8 +92,19 @@ class Group:
 @dataclass(frozen=True, slots=True)
 class Reason:
     code: str
-    text: str
+    text: str  # as written, placeholders and all
     basis: str
+    template: Template
+
+    def render(self, facts: Mapping[str, Any]) -> str:
+        """The text with each placeholder filled from the facts. Facts stored before a
+        reason-only fact was declared lack it: its meaning stands in, in 〔〕."""
+
+        def value_of(name: str) -> str:
+            spec = FACTS[name]
+            return spec.as_text(facts[name]) if name in facts else f"〔{spec.description}〕"
+
+        return self.template.render(value_of)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +129,8 @@ _CONDITION = re.compile(
     r"^\s*(?P<fact>[A-Za-z_][\w.]*)\s*(?P<op>==|!=|<=|>=|<|>|not\s+in\b|in\b)\s*(?P<value>.+?)\s*$"
 )
 _ORDERING = {"<", "<=", ">", ">="}
+_RULE_FACT_NAMES = [name for name, spec in FACTS.items() if not spec.reason_only]
+_TEXT_WITH_BRACE = re.compile(r"\btext:[^\n]*\{")
 RULE_KEYS = {"id", "title", "when", "outcome", "reason"}
 REASON_KEYS = {"code", "text", "basis"}
 
@@ -177,7 +195,13 @@ def _parse_condition(text: str, location: Location, out: _Collector) -> Conditio
     fact, op, raw = match["fact"], " ".join(match["op"].split()), match["value"]
     spec = FACTS.get(fact)
     if spec is None:
-        out.add(location, f"unknown fact '{fact}'" + _suggest(fact, list(FACTS)))
+        out.add(location, f"unknown fact '{fact}'" + _suggest(fact, _RULE_FACT_NAMES))
+        return None
+    if spec.reason_only:
+        out.add(
+            location,
+            f"'{fact}' is shown in reason texts only ({{{fact}}}); a rule cannot compare it",
+        )
         return None
     try:
         value = _parse_value(raw)
@@ -213,6 +237,48 @@ def _parse_group(kind: str, node: yaml.Node, file: str, out: _Collector) -> Grou
         else:
             out.add(_loc(file, item), "a condition is text like 'operator.age < 16', or any:/all:")
     return Group(kind, tuple(items), location) if len(items) == len(node.value) else None
+
+
+_BRACE_START_HINT = (
+    "a text that starts with '{' is read by YAML as a mapping, not as text: "
+    'put the whole text in quotes, e.g. text: "{operator.age}周岁……"'
+)
+_BRACES_IN_YAML_HINT = (
+    "a reason text with a placeholder at its start, or inside a reason written as "
+    '{code: …, text: …}, goes in quotes: text: "{operator.age}周岁……"'
+)
+
+
+def _offset_location(file: str, node: yaml.Node, offset: int) -> Location:
+    """Where a character of a scalar's value stands in the file: exact for a text on one line
+    that escapes nothing, else the scalar's start."""
+    start, end = node.start_mark, node.end_mark
+    if start.buffer is not None and start.line == end.line:
+        quote = 1 if getattr(node, "style", None) in ("'", '"') else 0
+        written = start.buffer[start.pointer + quote : end.pointer - quote]
+        if written == node.value:
+            return Location(file, start.line + 1, start.column + 1 + quote + offset)
+    return _loc(file, node)
+
+
+def _parse_reason_text(node: yaml.Node, text: str, file: str, out: _Collector) -> Template | None:
+    """The reason text as a template whose every placeholder names a declared fact."""
+    try:
+        template = parse_template(text)
+    except TemplateError as exc:
+        for offset, message in exc.problems:
+            out.add(_offset_location(file, node, offset), f"reason text: {message}")
+        return None
+    ok = True
+    for placeholder in template.placeholders:
+        if placeholder.fact not in FACTS:
+            ok = False
+            out.add(
+                _offset_location(file, node, placeholder.offset),
+                f"reason text: unknown fact '{placeholder.fact}' in {{{placeholder.fact}}}"
+                + _suggest(placeholder.fact, list(FACTS)),
+            )
+    return template if ok else None
 
 
 def _parse_rule(node: yaml.Node, file: str, out: _Collector) -> Rule | None:
@@ -256,12 +322,23 @@ def _parse_rule(node: yaml.Node, file: str, out: _Collector) -> Rule | None:
             parts = {k: _scalar(v) for k, v in reason_fields.items()}
             for key in REASON_KEYS & parts.keys():
                 if not parts[key]:
-                    out.add(_loc(file, reason_fields[key]), f"reason {key} must be non-empty text")
-            if all(parts.get(k) for k in REASON_KEYS):
+                    node = reason_fields[key]
+                    message = (
+                        _BRACE_START_HINT
+                        if isinstance(node, yaml.MappingNode) and node.flow_style
+                        else f"reason {key} must be non-empty text"
+                    )
+                    out.add(_loc(file, node), message)
+            template = (
+                _parse_reason_text(reason_fields["text"], str(parts["text"]), file, out)
+                if parts.get("text")
+                else None
+            )
+            if all(parts.get(k) for k in REASON_KEYS) and template is not None:
                 code = str(parts["code"])
                 if not re.fullmatch(r"[A-Z][A-Z0-9_]{1,63}", code):
                     out.add(_loc(file, reason_fields["code"]), "reason code is like AGE_UNDER_16")
-                reason = Reason(code, str(parts["text"]), str(parts["basis"]))
+                reason = Reason(code, str(parts["text"]), str(parts["basis"]), template)
     when = _parse_group("all", fields["when"], file, out) if "when" in fields else None
     if len(out.problems) > before or not (rule_id and title and when and outcome and reason):
         return None
@@ -277,9 +354,12 @@ def parse_rule_file(path: Path, display_name: str | None = None) -> list[Rule]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        raise RuleFileError(
-            [Problem(Location(file, line, col), f"YAML syntax: {exc.problem or exc}")]
-        ) from None
+        message = f"YAML syntax: {exc.problem or exc}"
+        if mark is not None and mark.buffer is not None:
+            written = mark.buffer.split("\n")[mark.line] if mark.buffer else ""
+            if _TEXT_WITH_BRACE.search(written):
+                message += f"; {_BRACES_IN_YAML_HINT}"
+        raise RuleFileError([Problem(Location(file, line, col), message)]) from None
     except UnicodeDecodeError:
         raise RuleFileError([Problem(Location(file, 1, 1), "not UTF-8 text")]) from None
     top = _mapping(root) if root is not None else None

@@ -1,7 +1,8 @@
 """The durable_rules host, used within the limits measured for it.
 
 One evaluation at a time under a lock, the host's timer threads off, a fresh session per
-evaluation deleted in ``finally``, facts normalised to their declared types before asserting.
+evaluation deleted in ``finally``, facts normalised to their declared types before asserting,
+and only the facts a rule can compare (the reason-only ones stay out).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import durable_rules_engine
 from durable import engine as durable
 
 from approval.engine.compiler import EVALUATED, compile_rules
-from approval.engine.facts import nest, normalise_facts
+from approval.engine.facts import engine_facts, nest
 from approval.engine.language import Rule
 
 
@@ -60,7 +61,7 @@ class CompiledRuleset:
 
     def fired_rule_ids(self, flat_facts: dict[str, Any]) -> list[str]:
         """Evaluate one application's facts; the ids of the rules that fired, in rule order."""
-        fact = nest(normalise_facts(flat_facts))
+        fact = nest(engine_facts(flat_facts))
         fact["t"] = "application"
         with self._lock:
             sid = f"s{next(self._sessions)}"

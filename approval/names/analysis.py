@@ -174,9 +174,12 @@ class NameAnalysis(BaseModel):
     invalid_characters: tuple[str, ...]
     prohibited_hits: tuple[str, ...]
     prohibited_categories: tuple[str, ...]
+    prohibited_reasons: tuple[str, ...]  # of each category hit, from the word list
     prohibited_obfuscated: bool
     restricted_hit: bool
     restricted_words: tuple[str, ...]
+    restricted_reasons: tuple[str, ...]  # of each group hit (leading words, superlatives)
+    expected_division: str  # the premises' district with its city, e.g. 泰州市姜堰区
     division_prefix: str
     division_code: str
     division_matches_premises: bool
@@ -251,19 +254,22 @@ def analyse_name(
 ) -> NameAnalysis:
     """Split a name into its parts and record what the name rules need to know about it."""
     raw = name or ""
+    expected = _expected_division(premises_district_code, lexicon)
     if not raw.strip():
-        return _absent(raw)
+        return _absent(raw, expected)
 
     invalid = tuple(dict.fromkeys(ch for ch in raw if not lexicon.is_standard_character(ch)))
     text = lexicon.normalise(raw)
 
     hits: list[str] = []
     categories: list[str] = []
+    prohibited_reasons: list[str] = []
     for category in lexicon.prohibited:
         matched = [word for word in category.words if word in text]
         if matched:
             hits.extend(matched)
             categories.append(category.id)
+            prohibited_reasons.append(category.reason)
 
     prefix_end, district, division_matches = _division_prefix(text, premises_district_code, lexicon)
     rest = text[prefix_end:]
@@ -271,12 +277,21 @@ def analyse_name(
     locality = locality_match.group() if locality_match else ""
     body = rest[len(locality) :]
 
-    restricted = [
+    leading = [
         word
         for word in lexicon.restricted_leading
         if any(part.startswith(word) for part in (text, rest, body))
     ]
-    restricted += [word for word in lexicon.superlatives if word in text]
+    superlatives = [word for word in lexicon.superlatives if word in text]
+    restricted = leading + superlatives
+    restricted_reasons = [
+        reason
+        for words, reason in (
+            (leading, lexicon.restricted_leading_reason),
+            (superlatives, lexicon.superlatives_reason),
+        )
+        if words
+    ]
 
     org_form = _longest_suffix(body, lexicon.allowed_org_forms | lexicon.forbidden_org_forms)
     before_form = body[: len(body) - len(org_form)]
@@ -293,9 +308,12 @@ def analyse_name(
         invalid_characters=invalid,
         prohibited_hits=tuple(hits),
         prohibited_categories=tuple(categories),
+        prohibited_reasons=tuple(prohibited_reasons),
         prohibited_obfuscated=any(word not in raw for word in hits),
         restricted_hit=bool(restricted),
         restricted_words=tuple(dict.fromkeys(restricted)),
+        restricted_reasons=tuple(restricted_reasons),
+        expected_division=expected,
         division_prefix=text[:prefix_end],
         division_code=district.code if district is not None else "",
         division_matches_premises=division_matches,
@@ -318,7 +336,17 @@ def analyse_name(
     )
 
 
-def _absent(raw: str) -> NameAnalysis:
+def _expected_division(premises_district_code: str, lexicon: NameLexicon) -> str:
+    """The division a name at these premises begins with, e.g. 泰州市姜堰区 ("" outside the
+    jurisdiction)."""
+    code = premises_district_code.strip()
+    for district in lexicon.districts:
+        if district.code == code:
+            return lexicon.city.name + district.name
+    return ""
+
+
+def _absent(raw: str, expected_division: str) -> NameAnalysis:
     return NameAnalysis(
         name=raw,
         normalised="",
@@ -327,9 +355,12 @@ def _absent(raw: str) -> NameAnalysis:
         invalid_characters=(),
         prohibited_hits=(),
         prohibited_categories=(),
+        prohibited_reasons=(),
         prohibited_obfuscated=False,
         restricted_hit=False,
         restricted_words=(),
+        restricted_reasons=(),
+        expected_division=expected_division,
         division_prefix="",
         division_code="",
         division_matches_premises=True,

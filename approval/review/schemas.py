@@ -37,6 +37,7 @@ class ConditionTrace(BaseModel):
 
 class FiredRule(BaseModel):
     rule_id: str = Field(description="命中的规则编号")
+    reason: str = Field(description="该规则的原因，按该申请的事实填写（与告知申请人的相同）")
     conditions: list[ConditionTrace] = Field(description="该规则的每个条件及其取值")
 
 

@@ -144,6 +144,7 @@ def view(
                 explanation.append(
                     {
                         "rule_id": trace.rule.id,
+                        "reason": trace.rule.reason.render(app.facts),
                         "conditions": [
                             {
                                 "fact": c.condition.fact,

@@ -2,7 +2,8 @@
 
 ``baseline.yaml`` holds the facts of a clean application; each case in ``cases.yaml`` names the
 rule it is about, the facts it changes, whether that rule fires, the expected decision and,
-optionally, ``fired:`` the exact list of rules expected to fire.
+optionally, ``fired:`` the exact list of rules expected to fire and ``text:`` the rule's reason
+as the applicant reads it, its placeholders filled from the case's facts.
 """
 
 from __future__ import annotations
@@ -128,6 +129,10 @@ def run_cases(
             problems.append(f"decision expected {case['decision']}, actual {decision}")
         if "fired" in case and sorted(case["fired"]) != sorted(fired):
             problems.append(f"fired rules expected {sorted(case['fired'])}, actual {sorted(fired)}")
+        if "text" in case and rule_id in ruleset.by_id and rule_id in fired:
+            text = ruleset.by_id[rule_id].reason.render(facts)
+            if text != case["text"]:
+                problems.append(f"reason text expected {case['text']!r}, actual {text!r}")
         results.append(CaseResult(number, case, decision, fired, problems))
         for rule in ruleset.rules:
             (fired_seen if rule.id in fired else quiet_seen).add(rule.id)

@@ -468,17 +468,29 @@ def disagreements(limit: int = 50) -> None:
 
 
 def facts_table() -> str:
-    """The fact schema as a Markdown table (rules/README.md embeds it)."""
+    """The fact schema as Markdown tables (rules/README.md embeds them): the facts a rule may
+    compare, then those only a reason text shows."""
     from approval.engine.facts import FACTS
 
     lines = ["| fact | type | meaning | values |", "|---|---|---|---|"]
     for spec in FACTS.values():
-        values = ", ".join(f'"{c}"' for c in spec.choices) if spec.choices else ""
-        lines.append(f"| `{spec.name}` | {spec.type.value} | {spec.description} | {values} |")
+        if not spec.reason_only:
+            values = ", ".join(f'"{c}"' for c in spec.choices) if spec.choices else ""
+            lines.append(f"| `{spec.name}` | {spec.type.value} | {spec.description} | {values} |")
+    lines += [
+        "",
+        "Only for reason texts (a rule cannot compare them); empty when nothing applies:",
+        "",
+        "| fact | type | meaning |",
+        "|---|---|---|",
+    ]
+    for spec in FACTS.values():
+        if spec.reason_only:
+            lines.append(f"| `{spec.name}` | {spec.type.value} | {spec.description} |")
     return "\n".join(lines)
 
 
 @rules_app.command("facts")
 def facts() -> None:
-    """Print every fact a rule may name, as the table in rules/README.md."""
+    """Print every fact a rule or a reason text may name, as the tables in rules/README.md."""
     typer.echo(facts_table())

@@ -50,6 +50,8 @@ def rule_view(trace: RuleTrace, facts: dict[str, Any]) -> dict[str, Any]:
         "outcome": rule.outcome.value,
         "location": f"{rule.location.file}:{rule.location.line}",
         "fired": trace.fired,
+        # as the applicant reads it, filled from these facts (only a fired rule's is given)
+        "reason": rule.reason.render(facts) if trace.fired else None,
         "conditions": [condition_view(c.condition, c.actual, c.passed) for c in trace.conditions],
         "why_not": []
         if trace.fired
@@ -88,6 +90,8 @@ def render_text(rule: dict[str, Any]) -> list[str]:
     if rule["why_not"]:
         why = "; ".join(f"{c['text']} (actual {_show(c['actual'])})" for c in rule["why_not"])
         lines.append(f"    why not: {why}")
+    if rule.get("reason"):
+        lines.append(f"    reason: {rule['reason']}")
     return lines
 
 

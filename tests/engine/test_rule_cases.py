@@ -30,6 +30,9 @@ def test_case(
     fired = {rule.id for rule in decision.fired}
     assert (case["rule"] in fired) == case["fires"], sorted(fired)
     assert decision.verdict.value == case["decision"], sorted(fired)
+    if "text" in case:
+        (reason,) = [r for r in decision.reasons() if r["rule_id"] == case["rule"]]
+        assert reason["text"] == case["text"]
 
 
 def test_baseline_is_a_clean_approval(

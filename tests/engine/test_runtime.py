@@ -24,6 +24,8 @@ def _fact_strategy(name: str) -> st.SearchStrategy[Any]:
             return st.floats(min_value=0, max_value=1, allow_nan=False)
         case FactType.ENUM:
             return st.sampled_from(spec.choices)
+        case FactType.TEXTS:
+            return st.lists(st.text(max_size=5), max_size=3)
         case _:
             return st.text(max_size=5)
 

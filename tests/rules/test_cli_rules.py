@@ -53,6 +53,44 @@ def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
     assert "both fire when operator.age is 15" in result.output
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "says"),
+    [
+        (
+            "请更换名称。",
+            "请更换{name.prohibited_wrds}。",
+            "unknown fact 'name.prohibited_wrds' in {name.prohibited_wrds}; "
+            "did you mean 'name.prohibited_words'?",
+        ),
+        ('名称中的"{name.prohibited_words}"', '名称中的"{name.prohibited_words"', "unclosed '{'"),
+        ("（{name.prohibited_reason}）", "（{}）", "empty placeholder '{}'"),
+    ],
+)
+def test_check_refuses_a_placeholder_naming_no_fact_or_malformed(
+    rules_copy: Path, old: str, new: str, says: str
+) -> None:
+    name_rules = rules_copy / "name.yaml"
+    _edit(name_rules, old, new)
+    line = next(
+        number
+        for number, text in enumerate(name_rules.read_text(encoding="utf-8").splitlines(), 1)
+        if new in text
+    )
+    result = runner.invoke(app, ["rules", "check", "--path", str(rules_copy)])
+    assert result.exit_code == 2
+    assert "refused" in result.output
+    assert f"rules/name.yaml:{line}:" in result.output
+    assert says in result.output
+
+
+def test_test_command_checks_a_reason_text_as_the_applicant_reads_it(rules_copy: Path) -> None:
+    _edit(rules_copy / "identity.yaml", "经营者{operator.age}周岁，未满16周岁", "经营者未满16周岁")
+    failing = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
+    assert failing.exit_code == 1
+    assert "reason text expected '经营者15周岁，未满16周岁" in failing.output
+    assert "actual '经营者未满16周岁" in failing.output
+
+
 def test_test_command_explains_a_failure_and_reports_coverage(rules_copy: Path) -> None:
     passing = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
     assert passing.exit_code == 0, passing.output
