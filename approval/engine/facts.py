@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, get_args
 
-from approval.authorities import authority_for
+from approval.authorities import AUTHORITIES, authority_for
 from approval.catalog.scope import ScopeCatalog, ScopeItem, ScopeKind, ScopeTag
 from approval.kernel.application import (
     ApplicationCreate,
@@ -94,7 +94,7 @@ class FactSources:
 
     @property
     def names(self) -> NameSources:
-        return NameSources(self.name, self.market, self.register)
+        return NameSources(self.name, self.market, self.register, self.app.premises.district_code)
 
     @classmethod
     def of(
@@ -141,6 +141,7 @@ class NameSources:
     name: NameAnalysis
     market: MarketFacts | None
     register: RegisterFacts
+    authority_code: str  # where the name is registered: the premises' district
 
 
 Value = bool | int | float | str | list[str]
@@ -345,6 +346,15 @@ def _ban_until(s: FactSources) -> str:
 
 def _shown_character(char: str) -> str:
     return "空格" if char.isspace() else char
+
+
+def _quoted(name: str | None) -> str:
+    return f"“{name}”" if name else ""
+
+
+def _freed_on(s: NameSources) -> str:
+    day = s.register.freed_on
+    return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
 def _division_used(s: NameSources) -> str:
@@ -779,6 +789,35 @@ FACTS: dict[str, FactSpec] = {
             lambda s: bool(s.food and s.food.prepackaged_filing_exists),
         ),
         # what a finding was, for the reason texts; empty when nothing applies
+        _Name(
+            "name.authority",
+            _T,
+            "核准名称的登记机关：经营场所所在区县的市场监督管理局",
+            lambda n: AUTHORITIES.get(n.authority_code, "本登记机关"),
+            shown=True,
+        ),
+        _Name(
+            "name.identical_existing",
+            _T,
+            "与之相同的已登记或已保留名称，带引号（不知道具体名称时为空）",
+            lambda n: _quoted(n.register.identical_to),
+            shown=True,
+        ),
+        _Name(
+            "name.freed_existing",
+            _T,
+            "与之相同、一年内停用的名称，带引号",
+            lambda n: _quoted(n.register.freed_name),
+            shown=True,
+        ),
+        _Name("name.freed_on", _T, "该名称停用的日期，如 2026年11月26日", _freed_on, shown=True),
+        _Name(
+            "name.similar_existing",
+            _T,
+            "与之相近的名称，带引号",
+            lambda n: _quoted(n.register.similar_to),
+            shown=True,
+        ),
         _Name(
             "name.prohibited_words",
             _L,

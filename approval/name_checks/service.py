@@ -151,7 +151,7 @@ async def _check(desk: NameDesk, principal: Principal, request: NameRequest) -> 
         raise NameRegistryUnavailable()
     register = await asyncio.to_thread(_look_up, desk.db, claim, now)
     analysis = analyse_name(claim.name, request.district_code, rules.reference.names)
-    facts = name_facts(NameSources(analysis, market, register))
+    facts = name_facts(NameSources(analysis, market, register, request.district_code))
     decision = decide_on(name_rules(rules.ruleset), facts, rules.ruleset.version)
     return _Checked(claim, decision, facts, register, market, list(exchanges), now)
 

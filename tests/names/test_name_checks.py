@@ -10,14 +10,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api import create_app
+from approval.clock import CHINA_TZ
 from approval.database import Database
 from approval.migrate import upgrade_to_head
+from approval.names.comparison import FreedReason
+from approval.names.register import free_name
 from approval.settings import Settings
 from tests.conftest import TODAY, submit
 from tests.fixtures import application_for, personas
 from tests.supervision.support import install_clock
 
 JIANGYAN = "321204"  # clean_owner's and ban_expired's premises
+NOW = dt.datetime(2026, 11, 26, 9, 0, tzinfo=CHINA_TZ)
 
 
 def _id(persona: str) -> str:
@@ -203,3 +207,28 @@ def test_a_silent_registry_never_answers_free_or_reserves(
     with db.reading() as conn:
         assert conn.exec_driver_sql("SELECT count(*) FROM business_names").scalar_one() == 0
     db.dispose()
+
+
+def test_the_name_reasons_name_the_existing_name_its_authority_and_when_it_was_freed(
+    client: TestClient, keys: dict[str, str], migrated: Settings
+) -> None:
+    issued = submit(
+        client, keys["terminal"], application_for("clean_owner", name="泰州市姜堰区锦星百货店")
+    ).json()
+    identical = _ask(client, keys["terminal"], "check", "百货锦星店", "ban_expired").json()
+    (reason,) = [r for r in identical["reasons"] if r["code"] == "NAME_IDENTICAL"]
+    assert "泰州市姜堰区市场监督管理局" in reason["text"]
+    assert "“泰州市姜堰区锦星百货店”" in reason["text"]
+    similar = _ask(client, keys["terminal"], "check", "泰州市姜堰区锦星水果店", "ban_expired")
+    assert "“泰州市姜堰区锦星百货店”相近" in similar.json()["reasons"][0]["text"]
+
+    db = Database(migrated.database_url)
+    with db.transaction() as conn:  # as a revocation does (the lifecycle's LicenceRevoked)
+        free_name(conn, issued["licence"]["credit_code"], FreedReason.REVOKED, NOW)
+    db.dispose()
+    cooling = _ask(
+        client, keys["terminal"], "check", "泰州市姜堰区锦星百货店", "ban_expired"
+    ).json()
+    (reason,) = [r for r in cooling["reasons"] if r["code"] == "NAME_COOLING_OFF"]
+    assert "于2026年11月26日" in reason["text"]
+    assert "“泰州市姜堰区锦星百货店”" in reason["text"]
