@@ -62,7 +62,10 @@ class ExistingEntity(_Frozen):
 
 
 class MarketFacts(_Frozen):
-    """Answer of the provincial market-supervision system and the shared credit platform."""
+    """Answer of the provincial market-supervision system and the shared credit platform.
+
+    The optional fields came later: answers stored before them read as None.
+    """
 
     identical_name_exists: bool
     similar_name_exists: bool
@@ -71,6 +74,12 @@ class MarketFacts(_Frozen):
     false_registration_banned_until: dt.date | None
     impersonation_watch: bool
     existing_entities: tuple[ExistingEntity, ...] = ()
+    # the registered name the proposed one is identical to (比对规则), so a reason can name it
+    identical_to: str | None = None
+    # a name identical to the proposed one whose registration was revoked or deregistered less
+    # than a year before the query, and when (企业名称登记管理规定 Art.17)
+    recently_freed_name: str | None = None
+    recently_freed_on: dt.date | None = None
 
 
 class FoodQuery(RegistryQuery):
