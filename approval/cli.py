@@ -238,6 +238,7 @@ def stub_registry(
     """Serve one stub registry over HTTP (signed exchanges; faults via PUT /admin/faults)."""
     from pydantic import ValidationError
 
+    from approval.clock import clock_for
     from connectors.base import Registry
     from connectors.signing import KeyDirectory
     from connectors.stub import load_world
@@ -265,6 +266,8 @@ def stub_registry(
         KeyDirectory(settings.registry_keys_dir),
         load_world(settings.registry_data_dir),
         faults,
+        # the registry's calendar follows Miaopi's (APPROVAL_FIXED_TODAY in demos and drills)
+        today=clock_for(settings.fixed_today).today,
     )
     typer.echo(f"stub {which.value} registry on http://{host}:{port}")
     serve(stub, host, port)

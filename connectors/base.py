@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Registry(StrEnum):
@@ -80,6 +80,52 @@ class MarketFacts(_Frozen):
     # than a year before the query, and when (企业名称登记管理规定 Art.17)
     recently_freed_name: str | None = None
     recently_freed_on: dt.date | None = None
+
+
+class RegistrationStatus(StrEnum):
+    CURRENT = "current"  # 存续
+    REVOKED = "revoked"  # 撤销登记 (条例 Art.40); a wrong revocation is annulled (Art.42)
+
+
+class RegistrationFiling(RegistryQuery):
+    """A write to the market-supervision registry: one registration as it stands now.
+
+    Each filing is the whole state of the registration, numbered per credit code by the
+    authority that made it: the registry keeps the highest version it was sent, so a repeat is
+    a no-op and an older state arriving late does not overwrite a newer one.
+    """
+
+    credit_code: str = Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+    version: int = Field(ge=1)
+    status: RegistrationStatus
+    name: str | None = Field(default=None, max_length=80)
+    operator_id_number: str = Field(max_length=32)
+    operator_name: str = Field(max_length=50)
+    authority_code: str = Field(pattern=r"^\d{6}$")
+    registered_on: dt.date  # the licence's issue date: the business's founding date (条例 Art.21)
+    changed_at: dt.datetime  # when the registration took this status
+
+    def particulars(self) -> dict[str, object]:
+        """What a repeat of this filing must say again: everything but the purpose."""
+        return self.model_dump(mode="json", exclude={"purpose"})
+
+
+class FilingReceipt(_Frozen):
+    """The registry's record of a credit code after a filing: the version it holds.
+
+    A repeat of a filing gets the same receipt; a filing older than the record gets the
+    record's (higher) version back.
+    """
+
+    credit_code: str
+    version: int
+    status: RegistrationStatus
+    recorded_at: dt.datetime
+
+
+class FilingRefused(RegistryUnavailable):
+    """The registry would not record the filing (a conflicting one with the same version, a
+    malformed or unauthorised request): sending the same filing again will not help by itself."""
 
 
 class FoodQuery(RegistryQuery):
@@ -161,6 +207,13 @@ class RegistryClient(Protocol[_Query, _Facts]):
     """One registry as its callers see it: a question in, typed facts or unavailable out."""
 
     async def lookup(self, query: _Query) -> _Facts: ...
+
+
+@runtime_checkable
+class RegistrationFilingClient(Protocol):
+    """A registry that takes registrations filed to it (the market-supervision registry)."""
+
+    async def file(self, filing: RegistrationFiling) -> FilingReceipt: ...
 
 
 MarketSupervisionRegistry = RegistryClient[MarketQuery, MarketFacts]
