@@ -275,11 +275,13 @@ def stub_registry(
 
 @app.command()
 def worker() -> None:
-    """Run the pending-verification worker alone (any number may run against PostgreSQL)."""
+    """Run the registry work of ``serve`` alone: pending verification, and filing registrations
+    to the market registry (any number may run against PostgreSQL)."""
     import asyncio
     import signal
 
     from approval.context import build_context
+    from approval.filings.worker import FilingRunner, filing_worker
     from approval.migrate import upgrade_to_head
     from approval.privacy import configure_logging
     from approval.rules.live import LiveRules
@@ -300,14 +302,20 @@ def worker() -> None:
         rules = LiveRules(ctx)
         rules.start()
         poll = asyncio.create_task(rules.run(settings.rules_poll_seconds))
+        filer = filing_worker(ctx)
+        filing = (
+            FilingRunner(filer, settings.filing_interval_seconds or 1.0).start() if filer else None
+        )
         try:
             await run_worker(ctx, stop)
         finally:
             poll.cancel()
             rules.close()
+            if filing is not None:
+                await filing.stop()
             await close_registries(ctx.registries)
 
-    typer.echo("verification worker running (Ctrl-C to stop)")
+    typer.echo("verification and filing worker running (Ctrl-C to stop)")
     try:
         asyncio.run(main())
     finally:

@@ -106,8 +106,9 @@ class RegistrationFiling(RegistryQuery):
     changed_at: dt.datetime  # when the registration took this status
 
     def particulars(self) -> dict[str, object]:
-        """What a repeat of this filing must say again: everything but the purpose."""
-        return self.model_dump(mode="json", exclude={"purpose"})
+        """What a repeat of this filing must say again: everything but the purpose (times
+        compare as instants, whatever their zone)."""
+        return self.model_dump(exclude={"purpose"})
 
 
 class FilingReceipt(_Frozen):

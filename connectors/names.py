@@ -85,6 +85,7 @@ INDUSTRY_SUFFIXES: tuple[str, ...] = (
 ORGANISATION_FORMS: tuple[str, ...] = (
     "工作室",
     "经营部",
+    "门市部",
     "服务部",
     "中心",
     "商行",
@@ -102,6 +103,14 @@ ORGANISATION_FORMS: tuple[str, ...] = (
     "所",
     "屋",
     "吧",
+    "堂",
+    "园",
+    "摊",
+    "庄",
+    "阁",
+    "轩",
+    "居",
+    "苑",
 )
 _FORMS = tuple(sorted(ORGANISATION_FORMS, key=len, reverse=True))
 

@@ -129,7 +129,10 @@ class StubRegistryApp:
                 send,
                 200,
                 [
-                    {**r.filing.particulars(), "recorded_at": r.recorded_at.isoformat()}
+                    {
+                        **r.filing.model_dump(mode="json", exclude={"purpose"}),
+                        "recorded_at": r.recorded_at.isoformat(),
+                    }
                     for r in self.filings.all()
                 ],
             )
