@@ -3,6 +3,7 @@ registry: written with the licence event, filed by the worker, retried, never lo
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from typing import Any
 
@@ -383,3 +384,24 @@ def test_the_outbox_never_holds_two_states_with_one_version(
     with pytest.raises(IntegrityError), context(client).db.transaction() as conn:
         repository.insert(conn, {**copy, "status": "revoked", "event": "revoked"})
     assert len(filings(client, created["id"])) == 1
+
+
+def test_two_workers_file_each_registration_once(client: TestClient, keys: dict[str, str]) -> None:
+    names = ("泰州市姜堰区瑞澜五金店", "泰州市姜堰区青禾小吃店", "泰州市姜堰区松石茶馆")
+    created = [_issued(client, keys, name) for name in names]
+    watching = _Watching(_stub(client))
+    first = dataclasses.replace(worker(client), client=watching)
+    second = dataclasses.replace(worker(client), client=watching)
+    now = context(client).clock.now()
+
+    async def both() -> list[Any]:
+        return list(await asyncio.gather(first.run_once(now), second.run_once(now)))
+
+    reports = client.portal.call(both)  # type: ignore[union-attr]
+    assert sum(r.claimed for r in reports) == len(names)
+    assert sum(r.filed for r in reports) == len(names)
+    assert len(watching.seen) == len(names)  # each sent once
+    for body in created:
+        [row] = filings(client, body["id"])
+        assert row.filed_at is not None
+        assert row.attempts == 1
