@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Row, func, or_, select, update
+from sqlalchemy import Row, or_, select, update
 from sqlalchemy.engine import Connection
 
 from approval.database import applications, licences, row_writer
@@ -122,12 +122,4 @@ def reschedule(
 def for_application(conn: Connection, application_id: str) -> list[Row[Any]]:
     return list(
         conn.execute(select(_f).where(_f.c.application_id == application_id).order_by(_f.c.version))
-    )
-
-
-def pending_count(conn: Connection) -> int:
-    return int(
-        conn.execute(
-            select(func.count()).select_from(_f).where(_f.c.filed_at.is_(None))
-        ).scalar_one()
     )

@@ -13,7 +13,7 @@ from connectors.base import FilingReceipt, RegistrationFiling, RegistrationStatu
 from connectors.registries import MARKET
 
 
-class Outcome(StrEnum):
+class FilingOutcome(StrEnum):
     RECORDED = "recorded"  # the registry holds this version
     SUPERSEDED = "superseded"  # it holds a newer one (sent by a later row, or another worker)
 
@@ -53,14 +53,14 @@ def filing_of(row: Any) -> RegistrationFiling:
     )
 
 
-def outcome_of(filing: RegistrationFiling, receipt: FilingReceipt) -> Outcome | None:
+def outcome_of(filing: RegistrationFiling, receipt: FilingReceipt) -> FilingOutcome | None:
     """What the receipt says of this filing; None: it does not acknowledge it (try again)."""
     if receipt.credit_code != filing.credit_code:
         return None
     if receipt.version > filing.version:
-        return Outcome.SUPERSEDED
+        return FilingOutcome.SUPERSEDED
     if receipt.version == filing.version and receipt.status == filing.status:
-        return Outcome.RECORDED
+        return FilingOutcome.RECORDED
     return None
 
 
