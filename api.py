@@ -30,6 +30,7 @@ from approval.deadlines.endpoints import router as deadlines_router
 from approval.endpoints import check_adapters
 from approval.errors import ApprovalError
 from approval.feedback.endpoints import router as feedback_router
+from approval.filings.worker import start_filing
 from approval.intake.endpoints import audit_router
 from approval.intake.endpoints import router as intake_router
 from approval.licences.endpoints import router as licences_router
@@ -230,12 +231,15 @@ def create_app(settings: Settings | None = None, context: AppContext | None = No
             app.state.rules_live.run(app.state.context.settings.rules_poll_seconds)
         )
         verification = start_verification(app.state.context)
+        filing = start_filing(app.state.context)  # registrations → the market registry
         try:
             yield
         finally:
             if dispatch is not None:
                 await dispatch.stop()
-            await verification.stop()
+            if filing is not None:
+                await filing.stop()
+            await verification.stop()  # closes the registry clients, the filer's too
             checkpoints.cancel()
             rules_poll.cancel()
             app.state.rules_live.close()

@@ -244,6 +244,7 @@ def stub_registry(
     """Serve one stub registry over HTTP (signed exchanges; faults via PUT /admin/faults)."""
     from pydantic import ValidationError
 
+    from approval.clock import clock_for
     from connectors.base import Registry
     from connectors.signing import KeyDirectory
     from connectors.stub import load_world
@@ -271,6 +272,8 @@ def stub_registry(
         KeyDirectory(settings.registry_keys_dir),
         load_world(settings.registry_data_dir),
         faults,
+        # the registry's calendar follows Miaopi's (APPROVAL_FIXED_TODAY in demos and drills)
+        today=clock_for(settings.fixed_today).today,
     )
     typer.echo(f"stub {which.value} registry on http://{host}:{port}")
     serve(stub, host, port)
@@ -278,11 +281,13 @@ def stub_registry(
 
 @app.command()
 def worker() -> None:
-    """Run the pending-verification worker alone (any number may run against PostgreSQL)."""
+    """Run the registry work of ``serve`` alone: pending verification, and filing registrations
+    to the market registry (any number may run against PostgreSQL)."""
     import asyncio
     import signal
 
     from approval.context import build_context
+    from approval.filings.worker import FilingRunner, filing_worker
     from approval.migrate import upgrade_to_head
     from approval.privacy import configure_logging
     from approval.rules.live import LiveRules
@@ -303,14 +308,20 @@ def worker() -> None:
         rules = LiveRules(ctx)
         rules.start()
         poll = asyncio.create_task(rules.run(settings.rules_poll_seconds))
+        filer = filing_worker(ctx)
+        filing = (
+            FilingRunner(filer, settings.filing_interval_seconds or 1.0).start() if filer else None
+        )
         try:
             await run_worker(ctx, stop)
         finally:
             poll.cancel()
             rules.close()
+            if filing is not None:
+                await filing.stop()
             await close_registries(ctx.registries)
 
-    typer.echo("verification worker running (Ctrl-C to stop)")
+    typer.echo("verification and filing worker running (Ctrl-C to stop)")
     try:
         asyncio.run(main())
     finally:

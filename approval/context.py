@@ -16,6 +16,7 @@ from approval.decisions.determination import RulesInForce
 from approval.decisions.facts import ReferenceData
 from approval.decisions.registries import Registries
 from approval.engine.ruleset import Ruleset
+from approval.filings.follow import file_registrations
 from approval.intake.service import Intake
 from approval.licences.serials import CreditSerials
 from approval.licences.service import LicenceIssuer
@@ -28,6 +29,8 @@ from approval.settings import Settings
 from approval.signing import LicenceSigner
 from approval.supervision.follow import follow_licences as push_to_supervisors
 from approval.verification.connections import build_registries
+from connectors.base import RegistrationFilingClient
+from connectors.registries import MARKET
 
 
 @dataclass
@@ -51,6 +54,8 @@ class AppContext:
     intake: Intake = field(init=False)
     # decisions for the shadow candidate (approval.rules.live evaluates them off the request)
     shadow: ShadowQueue = field(default_factory=ShadowQueue)
+    # where registrations are filed (the market registry's client); None: it takes no filings
+    filer: RegistrationFilingClient | None = None
 
     def __post_init__(self) -> None:
         self.issuer = LicenceIssuer(self.serials, self.signer)
@@ -108,8 +113,12 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
     lifecycle.subscribe(Decided, follow_registration(catalog, calendar))
     push_to_supervisors(lifecycle)
     keep_name_register(lifecycle)
+    # every issue, revocation and restoration is filed to the market registry (outbox)
+    file_registrations(lifecycle)
     shadow = ShadowQueue()
     lifecycle.subscribe(Decided, shadow.on_decided)
+    market = registries.client(MARKET)
+    filer = market if isinstance(market, RegistrationFilingClient) else None
     # the Miaopi-side false-registration bans (revocations) join the market answer (R10)
     registries = with_local_bans(registries, db)
     return AppContext(
@@ -130,4 +139,5 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
         calendar=calendar,
         lifecycle=lifecycle,
         shadow=shadow,
+        filer=filer,
     )

@@ -113,6 +113,23 @@ class Settings(BaseSettings):
         description="how long a webhook post is reserved; a dispatcher that died while posting "
         "is taken over after this (keep it above the webhook timeout, 5 s)",
     )
+    filing_interval_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how often serve files registrations to the market registry; "
+        "0: use `miaopi worker`",
+    )
+    filing_backoff_seconds: float = Field(
+        default=5.0, gt=0, description="first wait before filing again; doubles, with jitter"
+    )
+    filing_backoff_max_seconds: float = Field(
+        default=600.0, gt=0, description="the longest wait between attempts (never given up)"
+    )
+    filing_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="a claimed filing is taken over by another worker after this",
+    )
     max_body_bytes: int = Field(
         default=256 * 1024, gt=0, description="largest request body accepted (413 above)"
     )

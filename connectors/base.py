@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import datetime as dt
 from enum import StrEnum
-from typing import Protocol, TypeVar
+from typing import Protocol, TypeVar, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class Registry(StrEnum):
@@ -62,7 +62,10 @@ class ExistingEntity(_Frozen):
 
 
 class MarketFacts(_Frozen):
-    """Answer of the provincial market-supervision system and the shared credit platform."""
+    """Answer of the provincial market-supervision system and the shared credit platform.
+
+    The optional fields came later: answers stored before them read as None.
+    """
 
     identical_name_exists: bool
     similar_name_exists: bool
@@ -71,6 +74,59 @@ class MarketFacts(_Frozen):
     false_registration_banned_until: dt.date | None
     impersonation_watch: bool
     existing_entities: tuple[ExistingEntity, ...] = ()
+    # the registered name the proposed one is identical to (比对规则), so a reason can name it
+    identical_to: str | None = None
+    # a name identical to the proposed one whose registration was revoked or deregistered less
+    # than a year before the query, and when (企业名称登记管理规定 Art.17)
+    recently_freed_name: str | None = None
+    recently_freed_on: dt.date | None = None
+
+
+class RegistrationStatus(StrEnum):
+    CURRENT = "current"  # 存续
+    REVOKED = "revoked"  # 撤销登记 (条例 Art.40); a wrong revocation is annulled (Art.42)
+
+
+class RegistrationFiling(RegistryQuery):
+    """A write to the market-supervision registry: one registration as it stands now.
+
+    Each filing is the whole state of the registration, numbered per credit code by the
+    authority that made it: the registry keeps the highest version it was sent, so a repeat is
+    a no-op and an older state arriving late does not overwrite a newer one.
+    """
+
+    credit_code: str = Field(pattern=r"^[0-9A-HJ-NPQRTUWXY]{18}$")
+    version: int = Field(ge=1)
+    status: RegistrationStatus
+    name: str | None = Field(default=None, max_length=80)
+    operator_id_number: str = Field(max_length=32)
+    operator_name: str = Field(max_length=50)
+    authority_code: str = Field(pattern=r"^\d{6}$")
+    registered_on: dt.date  # the licence's issue date: the business's founding date (条例 Art.21)
+    changed_at: dt.datetime  # when the registration took this status
+
+    def particulars(self) -> dict[str, object]:
+        """What a repeat of this filing must say again: everything but the purpose (times
+        compare as instants, whatever their zone)."""
+        return self.model_dump(exclude={"purpose"})
+
+
+class FilingReceipt(_Frozen):
+    """The registry's record of a credit code after a filing: the version it holds.
+
+    A repeat of a filing gets the same receipt; a filing older than the record gets the
+    record's (higher) version back.
+    """
+
+    credit_code: str
+    version: int
+    status: RegistrationStatus
+    recorded_at: dt.datetime
+
+
+class FilingRefused(RegistryUnavailable):
+    """The registry would not record the filing (a conflicting one with the same version, a
+    malformed or unauthorised request): sending the same filing again will not help by itself."""
 
 
 class FoodQuery(RegistryQuery):
@@ -152,6 +208,13 @@ class RegistryClient(Protocol[_Query, _Facts]):
     """One registry as its callers see it: a question in, typed facts or unavailable out."""
 
     async def lookup(self, query: _Query) -> _Facts: ...
+
+
+@runtime_checkable
+class RegistrationFilingClient(Protocol):
+    """A registry that takes registrations filed to it (the market-supervision registry)."""
+
+    async def file(self, filing: RegistrationFiling) -> FilingReceipt: ...
 
 
 MarketSupervisionRegistry = RegistryClient[MarketQuery, MarketFacts]

@@ -7,6 +7,9 @@ read); idempotent reads are retried at most twice with full-jitter exponential b
 breaker per registry (purgatory) fails fast while the registry is down and lets a probe through
 after its reset time. The overall deadline per application is the caller's
 (``ask_registries``). Every attempt leaves an :class:`~connectors.exchanges.Exchange`.
+
+Filings (writes to a registry that takes them) travel the same way, signed and with their
+purpose: they are idempotent by credit code and version, so they are retried like reads.
 """
 
 from __future__ import annotations
@@ -31,11 +34,20 @@ from tenacity import (
 )
 
 from connectors import exchanges, signing
-from connectors.base import QueryPurpose, Registry, RegistryQuery, RegistryUnavailable
+from connectors.base import (
+    FilingReceipt,
+    FilingRefused,
+    QueryPurpose,
+    RegistrationFiling,
+    Registry,
+    RegistryQuery,
+    RegistryUnavailable,
+)
 from connectors.registries import REGISTRIES, RegistrySpec
 
 _Query = TypeVar("_Query", bound=RegistryQuery)
 _Facts = TypeVar("_Facts", bound=BaseModel)
+_Answer = TypeVar("_Answer", bound=BaseModel)
 
 MAX_RETRIES = 2
 
@@ -137,14 +149,42 @@ class HttpRegistry(Generic[_Query, _Facts]):
             self._http = None
 
     async def lookup(self, query: _Query) -> _Facts:
-        body = query_body(query)
+        return await self._call(
+            self.spec.path, "lookup", query.purpose, query_body(query), self.spec.facts_type
+        )
+
+    async def file(self, filing: RegistrationFiling) -> FilingReceipt:
+        """File a registration (a write, idempotent by credit code and version: retried like
+        a read). A refusal (4xx, or a receipt for another credit code) is FilingRefused."""
+        if self.spec.filing is None:
+            raise FilingRefused(self.registry, "this registry takes no filings")
+        try:
+            receipt = await self._call(
+                self.spec.filing_path, "file", filing.purpose, query_body(filing), FilingReceipt
+            )
+        except _Refused as exc:
+            raise FilingRefused(self.registry, exc.reason) from None
+        if receipt.credit_code != filing.credit_code:
+            raise FilingRefused(self.registry, "receipt for another credit code")
+        return receipt
+
+    async def _call(
+        self,
+        path: str,
+        operation: str,
+        purpose: QueryPurpose,
+        body: bytes,
+        answer_type: type[_Answer],
+    ) -> _Answer:
         message_id = uuid.uuid4().hex
         attempts = 0
 
-        async def attempt() -> _Facts:
+        async def attempt() -> _Answer:
             nonlocal attempts
             attempts += 1
-            return await self._attempt(query.purpose, body, message_id, attempts)
+            return await self._attempt(
+                path, operation, purpose, body, message_id, attempts, answer_type
+            )
 
         retrying = AsyncRetrying(
             stop=stop_after_attempt(1 + self.config.retries),
@@ -163,9 +203,15 @@ class HttpRegistry(Generic[_Query, _Facts]):
             raise RegistryUnavailable(self.registry, "circuit open: registry failing") from None
 
     async def _attempt(
-        self, purpose: QueryPurpose, body: bytes, message_id: str, attempt: int
-    ) -> _Facts:
-        path = self.spec.path
+        self,
+        path: str,
+        operation: str,
+        purpose: QueryPurpose,
+        body: bytes,
+        message_id: str,
+        attempt: int,
+        answer_type: type[_Answer],
+    ) -> _Answer:
         request = signing.SignedRequest(
             method="POST",
             path=path,
@@ -192,7 +238,7 @@ class HttpRegistry(Generic[_Query, _Facts]):
         }
         exchange = exchanges.start(
             self.registry,
-            "lookup",
+            operation,
             purpose,
             message_id=message_id,
             request_hash=request_hash,
@@ -220,12 +266,12 @@ class HttpRegistry(Generic[_Query, _Facts]):
             exchange.finish("bad_signature", http_status=status, response_hash=response_hash)
             raise RegistryUnavailable(self.registry, "answer signature invalid")
         try:
-            facts = self.spec.facts_type.model_validate_json(content)
+            answer = answer_type.model_validate_json(content)
         except ValidationError:
             exchange.finish("malformed", http_status=status, response_hash=response_hash)
             raise RegistryUnavailable(self.registry, "malformed answer") from None
         exchange.finish(exchanges.OK, http_status=status, response_hash=response_hash)
-        return facts
+        return answer
 
     def _answer_is_signed(self, response: httpx.Response, request_hash: str) -> bool:
         if response.headers.get(signing.REQUEST_HASH) != request_hash:

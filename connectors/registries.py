@@ -2,8 +2,9 @@
 
 A spec names the registry and carries what differs between registries: how its question is
 built from the case, the type of its answer, the legal basis stated with every query, the name
-citizens see in their data-access log, the stub's answer from the seed world, and (through its
-name) the HTTP path. Adding a registry is a :class:`~connectors.base.Registry` member, its query
+citizens see in their data-access log, the stub's answer from the seed world, (through its
+name) the HTTP paths, and for a registry that takes writes (filed registrations) its filing
+spec. Adding a registry is a :class:`~connectors.base.Registry` member, its query
 and facts models, its seed data and its answer from them, and one spec here; the stubs, the
 HTTP clients, the stub servers, the settings and the answer gathering follow the table.
 
@@ -13,6 +14,7 @@ the application model: the approval side fills them in once, for every registry.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, cast
@@ -33,6 +35,7 @@ from connectors.base import (
     RegistryClient,
     RegistryQuery,
 )
+from connectors.filings import FiledRegistrations, market_facts_with_filings
 from connectors.seed_world import (
     SeedWorld,
     food_facts,
@@ -59,6 +62,18 @@ class CaseParticulars:
 
 
 @dataclass(frozen=True, slots=True)
+class FilingSpec(Generic[_Query, _Facts]):
+    """A registry that also takes writes: the registrations this authority files to it.
+
+    ``stub_answer`` is how a stub's answer changes with what was filed to it (given the
+    registry's today: "less than a year ago" is the registry's to judge).
+    """
+
+    legal_basis: str  # stated with every filing
+    stub_answer: Callable[[_Facts, _Query, FiledRegistrations, dt.date], _Facts]
+
+
+@dataclass(frozen=True, slots=True)
 class RegistrySpec(Generic[_Query, _Facts]):
     """Everything about one registry that its callers, stubs and clients need."""
 
@@ -70,10 +85,21 @@ class RegistrySpec(Generic[_Query, _Facts]):
     # the question about this case; None: nothing to ask this registry
     query: Callable[[QueryPurpose, CaseParticulars], _Query | None]
     stub_answer: Callable[[SeedWorld, _Query], _Facts]
+    # None: a registry Miaopi only reads
+    filing: FilingSpec[_Query, _Facts] | None = None
 
     @property
     def path(self) -> str:
         return f"/v1/{self.registry.value}/lookup"
+
+    @property
+    def filing_path(self) -> str:
+        return f"/v1/{self.registry.value}/filings"
+
+    def filing_purpose(self, case_id: str) -> QueryPurpose:
+        if self.filing is None:
+            raise ValueError(f"the {self.registry.value} registry takes no filings")
+        return QueryPurpose(case_id=case_id, legal_basis=self.filing.legal_basis)
 
     def purpose(self, case_id: str) -> QueryPurpose:
         return QueryPurpose(case_id=case_id, legal_basis=self.legal_basis)
@@ -112,6 +138,12 @@ MARKET: RegistrySpec[MarketQuery, MarketFacts] = RegistrySpec(
     facts_type=MarketFacts,
     query=_market_query,
     stub_answer=market_facts,
+    filing=FilingSpec(
+        # registration data in the one national system and shared (Arts.6–7); revocations and
+        # their annulment made public (Arts.40, 42)
+        legal_basis="《市场主体登记管理条例》第六条、第七条、第四十条、第四十二条",
+        stub_answer=market_facts_with_filings,
+    ),
 )
 FOOD: RegistrySpec[FoodQuery, FoodFacts] = RegistrySpec(
     registry=Registry.FOOD,

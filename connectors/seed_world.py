@@ -32,7 +32,7 @@ from connectors.base import (
     PropertyFacts,
     PropertyQuery,
 )
-from connectors.names import normalise_name, split_name
+from connectors.names import split_name, trades_similar
 from connectors.world import DEFAULT_SEED_DIR, ban_end
 
 # A deregistered (注销) business no longer holds its name; the cooling-off period is not a
@@ -103,8 +103,8 @@ class SeedWorld:
     entities_by_operator: Mapping[str, tuple[ExistingEntity, ...]]
     names_by_authority: Mapping[str, tuple[str, ...]]
     trades_by_authority: Mapping[str, tuple[str, ...]]
-    normalised_names: frozenset[tuple[str, str]]
-    name_parts: frozenset[tuple[str, str, str]]
+    # (authority, 字号, 行业) → the name registered with them (比对规则: one per key)
+    names_by_key: Mapping[tuple[str, str, str], str]
     serious_dishonesty: frozenset[str]
     judgment_defaulters: frozenset[str]
     impersonation_watch: frozenset[str]
@@ -112,26 +112,22 @@ class SeedWorld:
     permits_by_operator: Mapping[str, tuple[FoodPermit, ...]]
     prepackaged_filings: frozenset[str]
 
+    def identical_name(self, authority_code: str, name: str) -> str | None:
+        """The name registered at the authority that ``name`` is identical to, if any."""
+        return self.names_by_key.get((authority_code, *split_name(name).key))
+
     def identical_name_exists(self, authority_code: str, name: str) -> bool:
-        parts = split_name(name)
-        return (authority_code, normalise_name(name)) in self.normalised_names or (
-            authority_code,
-            parts.trade,
-            parts.suffix,
-        ) in self.name_parts
+        return self.identical_name(authority_code, name) is not None
 
     def similar_name_exists(self, authority_code: str, name: str) -> bool:
         """As :func:`names_similar` against every name there, on 字号 split once at load."""
         if self.identical_name_exists(authority_code, name):
             return False
         trade = split_name(name).trade
-        if not trade:
-            return False
-        for existing in self.trades_by_authority.get(authority_code, ()):
-            shorter, longer = sorted((trade, existing), key=len)
-            if trade == existing or (len(shorter) >= 2 and shorter in longer):
-                return True
-        return False
+        return any(
+            trades_similar(trade, existing)
+            for existing in self.trades_by_authority.get(authority_code, ())
+        )
 
 
 def _read(data_dir: Path, file_name: str) -> Any:
@@ -161,17 +157,14 @@ def _read_world(data_dir: Path) -> SeedWorld:
 
     entities: defaultdict[str, list[ExistingEntity]] = defaultdict(list)
     names: defaultdict[str, list[str]] = defaultdict(list)
-    normalised: set[tuple[str, str]] = set()
-    parts: set[tuple[str, str, str]] = set()
+    by_key: dict[tuple[str, str, str], str] = {}
     for b in businesses:
         entities[id_key(b.operator_id_number)].append(
             ExistingEntity(credit_code=b.credit_code, name=b.name, status=b.status)
         )
         if b.name is not None and b.status in _NAME_HOLDING_STATUSES:
             names[b.authority_code].append(b.name)
-            normalised.add((b.authority_code, normalise_name(b.name)))
-            split = split_name(b.name)
-            parts.add((b.authority_code, split.trade, split.suffix))
+            by_key.setdefault((b.authority_code, *split_name(b.name).key), b.name)
 
     banned_until: dict[str, dt.date] = {}
     for ban in lists.false_registration_bans:
@@ -192,8 +185,7 @@ def _read_world(data_dir: Path) -> SeedWorld:
         trades_by_authority={
             k: tuple(t for n in v if (t := split_name(n).trade)) for k, v in names.items()
         },
-        normalised_names=frozenset(normalised),
-        name_parts=frozenset(parts),
+        names_by_key=by_key,
         serious_dishonesty=frozenset(map(id_key, lists.serious_dishonesty)),
         judgment_defaulters=frozenset(map(id_key, lists.judgment_defaulter)),
         impersonation_watch=frozenset(map(id_key, lists.impersonation_watch)),
@@ -218,14 +210,16 @@ def market_facts(world: SeedWorld, query: MarketQuery) -> MarketFacts:
     operator = id_key(query.operator_id_number)
     name = query.proposed_name
     authority = query.authority_code
+    identical_to = world.identical_name(authority, name) if name is not None else None
     return MarketFacts(
-        identical_name_exists=name is not None and world.identical_name_exists(authority, name),
+        identical_name_exists=identical_to is not None,
         similar_name_exists=name is not None and world.similar_name_exists(authority, name),
         serious_dishonesty=operator in world.serious_dishonesty,
         judgment_defaulter=operator in world.judgment_defaulters,
         false_registration_banned_until=world.banned_until.get(operator),
         impersonation_watch=operator in world.impersonation_watch,
         existing_entities=world.entities_by_operator.get(operator, ()),
+        identical_to=identical_to,
     )
 
 

@@ -8,7 +8,11 @@ key and state their purpose; answers are signed with the registry's key. Behavio
     PUT  /admin/faults   {"latency": "uniform", "latency_ms": 20, "latency_max_ms": 80}
     GET  /admin/faults   the current behaviour
     GET  /admin/stats    requests seen, by what was answered
-    POST /admin/reset    faults off, counters zero
+    GET  /admin/filings  the registrations filed to it (the market registry), latest versions
+    POST /admin/reset    faults off, counters zero (what was filed stays)
+
+The market registry also takes filings (``POST /v1/market/filings``, signed like a look-up):
+it keeps them in memory and answers later look-ups with them (:mod:`connectors.filings`).
 
 The admin endpoints are for tests and drills: bind the stub to 127.0.0.1.
 """
@@ -16,6 +20,7 @@ The admin endpoints are for tests and drills: bind the stub to 127.0.0.1.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import random
 import socket
@@ -31,7 +36,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from connectors import signing
-from connectors.base import Registry
+from connectors.base import FilingRefused, RegistrationFiling, Registry
+from connectors.filings import FiledRegistrations, china_today
 from connectors.registries import REGISTRIES, AnySpec
 from connectors.seed_world import SeedWorld
 
@@ -84,6 +90,7 @@ class StubRegistryApp:
         registry_key: Ed25519PrivateKey,
         client_key: Ed25519PublicKey,
         faults: Faults | None = None,
+        today: Callable[[], dt.date] = china_today,
     ) -> None:
         self.spec = spec
         self.registry = spec.registry
@@ -95,6 +102,9 @@ class StubRegistryApp:
         self.stats: Counter[str] = Counter()
         self._nonces: OrderedDict[str, None] = OrderedDict()
         self._path = spec.path
+        self.today = today
+        # what was filed to this registry (one that takes filings), kept while the process lives
+        self.filings = FiledRegistrations()
 
     def set_faults(self, changes: dict[str, Any]) -> Faults:
         faults = Faults.model_validate({**self.faults.model_dump(), **changes})
@@ -109,7 +119,23 @@ class StubRegistryApp:
         method, path = scope["method"], scope["path"]
         body = await _read_body(receive)
         if path == self._path and method == "POST":
-            await self._lookup(scope, body, receive, send)
+            await self._exchange(scope, body, receive, send, self._path, self._answer_lookup)
+        elif self.spec.filing is not None and path == self.spec.filing_path and method == "POST":
+            await self._exchange(
+                scope, body, receive, send, self.spec.filing_path, self._answer_filing
+            )
+        elif path == "/admin/filings" and method == "GET":
+            await _send_json(
+                send,
+                200,
+                [
+                    {
+                        **r.filing.model_dump(mode="json", exclude={"purpose"}),
+                        "recorded_at": r.recorded_at.isoformat(),
+                    }
+                    for r in self.filings.all()
+                ],
+            )
         elif path == "/admin/faults" and method == "GET":
             await _send_json(send, 200, self.faults.model_dump())
         elif path == "/admin/faults" and method == "PUT":
@@ -130,12 +156,36 @@ class StubRegistryApp:
         else:
             await _send_json(send, 404, {"error": "not found"})
 
-    async def _lookup(self, scope: Scope, body: bytes, receive: Receive, send: Send) -> None:
+    def _answer_lookup(self, body: bytes, purpose: dict[str, str]) -> tuple[int, bytes]:
+        query = self.spec.query_type.model_validate({**json.loads(body), "purpose": purpose})
+        facts = self.spec.stub_answer(self.world, query)
+        if self.spec.filing is not None:
+            facts = self.spec.filing.stub_answer(facts, query, self.filings, self.today())
+        return 200, facts.model_dump_json().encode()
+
+    def _answer_filing(self, body: bytes, purpose: dict[str, str]) -> tuple[int, bytes]:
+        filing = RegistrationFiling.model_validate({**json.loads(body), "purpose": purpose})
+        try:
+            receipt = self.filings.record(filing)
+        except FilingRefused as exc:
+            return 409, json.dumps({"error": exc.reason}, ensure_ascii=False).encode()
+        return 200, receipt.model_dump_json().encode()
+
+    async def _exchange(
+        self,
+        scope: Scope,
+        body: bytes,
+        receive: Receive,
+        send: Send,
+        path: str,
+        answer: Callable[[bytes, dict[str, str]], tuple[int, bytes]],
+    ) -> None:
+        """One signed request, with the faults configured: checked, answered, signed."""
         faults, rng = self.faults, self._rng
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         request = signing.SignedRequest(
             method="POST",
-            path=self._path,
+            path=path,
             timestamp=headers.get(signing.TIMESTAMP, ""),
             nonce=headers.get(signing.NONCE, ""),
             message_id=headers.get(signing.MESSAGE_ID, ""),
@@ -169,32 +219,31 @@ class StubRegistryApp:
                 send, 401, json.dumps({"error": refusal}).encode(), request_hash
             )
             return
+        purpose = {
+            "case_id": request.issue,
+            "acting_system": request.user_id,
+            "legal_basis": signing.decode_header(request.legal_basis),
+        }
         try:
-            query = self.spec.query_type.model_validate(
-                {
-                    **json.loads(body),
-                    "purpose": {
-                        "case_id": request.issue,
-                        "acting_system": request.user_id,
-                        "legal_basis": signing.decode_header(request.legal_basis),
-                    },
-                }
-            )
-        except (ValidationError, ValueError):
+            status, content = answer(body, purpose)
+        except (ValidationError, ValueError, TypeError):
             self.stats["bad_request"] += 1
             await self._send_signed(send, 400, b'{"error":"bad query"}', request_hash)
             return
-        answer = self.spec.stub_answer(self.world, query).model_dump_json().encode()
+        if status != 200:
+            self.stats["conflict"] += 1
+            await self._send_signed(send, status, content, request_hash)
+            return
         if rng.random() < faults.malformed_rate:
             self.stats["malformed"] += 1
-            await self._send_signed(send, 200, answer[: len(answer) // 2], request_hash)
+            await self._send_signed(send, 200, content[: len(content) // 2], request_hash)
             return
         if rng.random() < faults.bad_signature_rate:
             self.stats["bad_signature"] += 1
-            await self._send_signed(send, 200, answer, request_hash, forge=True)
+            await self._send_signed(send, 200, content, request_hash, forge=True)
             return
         self.stats["ok"] += 1
-        await self._send_signed(send, 200, answer, request_hash)
+        await self._send_signed(send, 200, content, request_hash)
 
     def _refusal(self, request: signing.SignedRequest, signature: str | None) -> str | None:
         """Why a request is not answered: unsigned, stale, replayed or without purpose."""
@@ -271,7 +320,11 @@ async def _send_json(send: Send, status: int, payload: Any) -> None:
 
 
 def build_stub_app(
-    registry: Registry, keys: signing.KeyDirectory, world: SeedWorld, faults: Faults | None = None
+    registry: Registry,
+    keys: signing.KeyDirectory,
+    world: SeedWorld,
+    faults: Faults | None = None,
+    today: Callable[[], dt.date] = china_today,
 ) -> StubRegistryApp:
     return StubRegistryApp(
         REGISTRIES[registry],
@@ -279,6 +332,7 @@ def build_stub_app(
         keys.private(registry.value),
         keys.public(signing.CLIENT_KEY_NAME),
         faults,
+        today,
     )
 
 

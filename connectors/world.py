@@ -593,8 +593,8 @@ class _Generator:
             while True:
                 chosen = suffix or rng.choice(INDUSTRY_SUFFIXES)
                 candidate = f"{district.name_prefix}{self._trade(operator)}{chosen}"
-                parts = split_name(candidate)
-                key = (parts.trade, parts.suffix)
+                # one name per 字号 and 行业 at an authority: identical ones (比对规则) never both
+                key = split_name(candidate).key
                 if key not in taken:
                     taken.add(key)
                     name = candidate

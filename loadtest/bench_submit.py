@@ -152,10 +152,11 @@ def main() -> None:
         "APPROVAL_FIXED_TODAY": "2026-11-26",
         "APPROVAL_PORT": str(port),
         "PYTHONFAULTHANDLER": "1",
-        # the submit path alone: supervision dispatch and re-verification run as processes
-        # of their own in production (miaopi dispatch, miaopi worker)
+        # the submit path alone: supervision dispatch, re-verification and filing run as
+        # processes of their own in production (miaopi dispatch, miaopi worker)
         "APPROVAL_DISPATCH_INTERVAL_SECONDS": "0",
         "APPROVAL_VERIFICATION_WORKER": "false",
+        "APPROVAL_FILING_INTERVAL_SECONDS": "0",
     }
     miaopi = str(Path(sys.executable).parent / "miaopi")
     create = [miaopi, "keys", "create", "--role", "terminal"]

@@ -57,6 +57,9 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
         database_url=database_url,
         fixed_today=TODAY,
         signing_key_path=tmp_path / "signing-key.pem",
+        # a filed name is taken in the stub market registry: filing in the background would
+        # make a test's later submissions depend on timing (tests/filings step the worker)
+        filing_interval_seconds=0,
     )
 
 

@@ -352,8 +352,21 @@ def _quoted(name: str | None) -> str:
     return f"“{name}”" if name else ""
 
 
+def _identical_existing(s: NameSources) -> str:
+    return _quoted(s.register.identical_to or (s.market.identical_to if s.market else None))
+
+
+def _freed(s: NameSources) -> tuple[str | None, dt.date | None]:
+    """The freed name and when, from the register or else the market-supervision registry."""
+    if s.register.freed_name:
+        return s.register.freed_name, s.register.freed_on
+    if s.market and s.market.recently_freed_name:
+        return s.market.recently_freed_name, s.market.recently_freed_on
+    return None, None
+
+
 def _freed_on(s: NameSources) -> str:
-    day = s.register.freed_on
+    _, day = _freed(s)
     return f"{day.year}年{day.month}月{day.day}日" if day else ""
 
 
@@ -671,6 +684,12 @@ FACTS: dict[str, FactSpec] = {
             lambda n: bool(n.market and n.market.similar_name_exists),
         ),
         _Name(
+            "registries.market.recently_freed",
+            _B,
+            "市场监管登记系统：与一年内撤销、注销登记的名称相同",
+            lambda n: bool(n.market and n.market.recently_freed_name),
+        ),
+        _Name(
             "name.taken_in_register",
             _B,
             "本登记机关名称库中已有相同名称（含他人保留未满两个月的名称）",
@@ -800,14 +819,14 @@ FACTS: dict[str, FactSpec] = {
             "name.identical_existing",
             _T,
             "与之相同的已登记或已保留名称，带引号（不知道具体名称时为空）",
-            lambda n: _quoted(n.register.identical_to),
+            _identical_existing,
             shown=True,
         ),
         _Name(
             "name.freed_existing",
             _T,
             "与之相同、一年内停用的名称，带引号",
-            lambda n: _quoted(n.register.freed_name),
+            lambda n: _quoted(_freed(n)[0]),
             shown=True,
         ),
         _Name("name.freed_on", _T, "该名称停用的日期，如 2026年11月26日", _freed_on, shown=True),

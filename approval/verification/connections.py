@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from approval.clock import clock_for
 from approval.settings import RegistryEndpoint, Settings
 from connectors.base import Registry, RegistryClient
 from connectors.http import HttpRegistryConfig, http_registry
@@ -33,6 +34,8 @@ def build_registries(settings: Settings) -> Registries:
         settings.registry_data_dir,
         latency_ms=settings.registry_latency_ms,
         unavailable=settings.unavailable_registries,
+        # the stubs' calendar is the service's ("a name freed less than a year ago")
+        today=clock_for(settings.fixed_today).today,
     )
     keys = KeyDirectory(settings.registry_keys_dir)
     clients: dict[Registry, RegistryClient[Any, Any]] = {}

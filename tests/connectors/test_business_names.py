@@ -4,7 +4,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from connectors.names import NameParts, names_identical, names_similar, split_name
+from connectors.names import (
+    NameParts,
+    comparison_key,
+    names_identical,
+    names_similar,
+    split_name,
+)
 
 EXISTING = "泰州市海陵区张记小吃店"
 
@@ -12,13 +18,18 @@ EXISTING = "泰州市海陵区张记小吃店"
 @pytest.mark.parametrize(
     ("name", "parts"),
     [
-        ("泰州市海陵区张记小吃店", NameParts("张记", "小吃店")),
-        ("兴化市宏兴化工店", NameParts("宏兴化工", "店")),
-        ("靖江市老杨照相馆", NameParts("老杨", "照相馆")),
-        ("泰兴市福满汽车修理厂", NameParts("福满", "汽车修理厂")),
-        ("张记(海陵)小吃店", NameParts("张记", "小吃店")),
-        ("小吃店张记", NameParts("张记", "小吃店")),
-        ("泰州市海陵区", NameParts("", "")),
+        ("泰州市海陵区张记小吃店", NameParts("张记", "小吃", "店")),
+        ("兴化市宏兴化工店", NameParts("宏兴化工", "", "店")),
+        ("靖江市老杨照相馆", NameParts("老杨", "照相", "馆")),
+        ("泰兴市福满汽车修理厂", NameParts("福满", "汽车修理", "厂")),
+        ("张记(海陵)小吃店", NameParts("张记", "小吃", "店")),
+        ("小吃店张记", NameParts("张记", "小吃", "店")),
+        ("鸿运五金经营部", NameParts("鸿运", "五金", "经营部")),
+        ("鸿运五金商行", NameParts("鸿运", "五金", "商行")),
+        ("五金鸿运店", NameParts("鸿运", "五金", "店")),
+        ("鸿运超市", NameParts("鸿运", "超市", "")),
+        ("花园店", NameParts("花园", "", "店")),
+        ("泰州市海陵区", NameParts("", "", "")),
     ],
 )
 def test_split_name_separates_trade_name_from_industry(name: str, parts: NameParts) -> None:
@@ -35,11 +46,60 @@ def test_split_name_separates_trade_name_from_industry(name: str, parts: NamePar
         "泰州市海陵区 张记 小吃店。",
         "泰州市海陵区小吃店张记",
         "【海陵】张记\u3000小吃店",
+        "泰州市海陵区张记小吃馆",
+        "张记小吃部",
+        "小吃张记店",
     ],
 )
 def test_identical_names(other: str) -> None:
     assert names_identical(EXISTING, other)
     assert not names_similar(EXISTING, other)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "鸿运五金店",
+        "鸿运五金商行",
+        "鸿运五金经营部",
+        "鸿运五金行",
+        "鸿运五金部",
+        "泰州市海陵区鸿运五金商行",
+        "五金鸿运店",
+        "五金店鸿运",
+        "鸿运五金商行（海陵）",
+        "鸿运(泰州)五金经营部",
+        "鸿运海陵区五金行",
+    ],
+)
+def test_the_same_trade_name_and_industry_with_another_organisation_form_is_identical(
+    other: str,
+) -> None:
+    """比对规则: 字号 and 行业 the same, 组织形式, order or 行政区划 placement aside."""
+    assert names_identical("泰州市海陵区鸿运五金店", other)
+    assert names_identical(other, "泰州市海陵区鸿运五金店")
+    assert not names_similar("泰州市海陵区鸿运五金店", other)
+    assert comparison_key(other) == comparison_key("鸿运五金店")
+
+
+def test_the_same_characters_in_another_order_are_another_trade_name() -> None:
+    assert not names_identical("华美五金店", "美华五金店")
+    assert not names_similar("华美五金店", "美华五金店")
+    assert comparison_key("华美五金店") != comparison_key("美华五金店")
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("鸿运五金店", "鸿运建材经营部"),  # same 字号, another 行业
+        ("鸿运五金店", "鸿运小吃店"),
+        ("鸿运五金店", "大鸿运五金店"),  # one 字号 contains the other
+        ("鸿运五金店", "鸿运来五金商行"),
+    ],
+)
+def test_the_same_trade_name_in_another_industry_or_contained_stays_similar(a: str, b: str) -> None:
+    assert not names_identical(a, b)
+    assert names_similar(a, b)
 
 
 @pytest.mark.parametrize(

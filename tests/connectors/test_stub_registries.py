@@ -179,6 +179,33 @@ class TestNameMatching:
             facts = market(registries, clean, existing.authority_code, variant)
             assert facts.identical_name_exists, variant
 
+    def test_another_organisation_form_or_word_order_is_the_same_name(
+        self, registries: Stubs, personas: Personas
+    ) -> None:
+        existing = personas.existing_name
+        prefix = TAIZHOU_DISTRICTS[existing.authority_code].name_prefix
+        parts = split_name(existing.name)
+        clean = personas["clean_owner"].id_number
+        for form in ("商行", "经营部", "行"):
+            for variant in (
+                f"{prefix}{parts.trade}{parts.industry}{form}",
+                f"{parts.industry}{parts.trade}{form}",
+            ):
+                facts = market(registries, clean, existing.authority_code, variant)
+                assert facts.identical_name_exists, variant
+                assert facts.identical_to == existing.name
+                assert not facts.similar_name_exists, variant
+
+    def test_an_answer_without_an_identical_name_names_none(
+        self, registries: Stubs, personas: Personas
+    ) -> None:
+        facts = market(
+            registries, personas["clean_owner"].id_number, "321202", "泰州市海陵区翠竹轩茶馆"
+        )
+        assert facts.identical_to is None
+        assert facts.recently_freed_name is None
+        assert facts.recently_freed_on is None
+
     def test_the_same_name_at_another_authority_is_not_identical(
         self, registries: Stubs, personas: Personas
     ) -> None:

@@ -201,8 +201,7 @@ def test_names_are_unique_per_authority_and_start_with_the_division(
             continue
         district = TAIZHOU_DISTRICTS[business["authority_code"]]
         assert business["name"].startswith(district.name_prefix)
-        parts = split_name(business["name"])
-        key = (business["authority_code"], parts.trade, parts.suffix)
+        key = (business["authority_code"], *split_name(business["name"]).key)
         assert key not in seen
         seen.add(key)
 

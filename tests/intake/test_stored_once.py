@@ -24,6 +24,7 @@ ROWS_OF_ONE_APPROVAL = {
     "audit_heads": 1,
     "licences": 1,
     "outbox": 1,  # the push to the supervising departments
+    "registry_filings": 1,  # the registration, for filing to the market registry
 }
 ROWS_BEFORE = 18  # when the timeline was also stored in application_events and the answer
 

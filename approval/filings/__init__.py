@@ -1,0 +1,1 @@
+"""Registrations filed to the market-supervision registry, through an outbox of their own."""
