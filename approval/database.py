@@ -6,6 +6,7 @@ happens as one short synchronous block, which is what keeps the submit path fast
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -33,6 +34,9 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    or_,
+    select,
+    update,
 )
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.exc import DBAPIError
@@ -293,6 +297,44 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     # checkpoints run from a background task (Database.checkpoint), not inside a request's commit
     cursor.execute("PRAGMA wal_autocheckpoint=0")
     cursor.close()
+
+
+def claim_leases(
+    conn: Connection,
+    key: Column[Any],
+    *,
+    due: ColumnElement[bool],
+    order_by: ColumnElement[Any],
+    now: dt.datetime,
+    lease_until: dt.datetime,
+    token: str,
+    limit: int,
+    **values: Any,
+) -> list[Any]:
+    """Lease up to ``limit`` due rows of ``key``'s queue table to ``token``; their keys.
+
+    The table has ``claim_token`` and ``claimed_until``. PostgreSQL: the rows are locked with
+    SKIP LOCKED, so concurrent workers take different ones. SQLite (one writer at a time): the
+    conditional UPDATE re-checks the lease while it holds the write lock. Either way a row is
+    held by one worker until its lease ends. ``values`` are set on the leased rows too.
+    """
+    table = key.table
+    free = or_(table.c.claimed_until.is_(None), table.c.claimed_until < now)
+    chosen = (
+        select(key)
+        .where(due, free)
+        .order_by(order_by)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    keys = list(conn.execute(chosen).scalars())
+    if keys:
+        conn.execute(
+            update(table)
+            .where(key.in_(keys), due, free)
+            .values(claim_token=token, claimed_until=lease_until, **values)
+        )
+    return keys
 
 
 _AFTER_COMMIT = "miaopi.after_commit"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import Row, or_, select, update
+from sqlalchemy import Row, and_, select, update
 from sqlalchemy.engine import Connection
 
-from approval.database import applications, licences, row_writer
+from approval.database import applications, claim_leases, licences, row_writer
 from approval.filings.tables import registry_filings
 
 _f = registry_filings
@@ -52,28 +52,20 @@ def release_claims(conn: Connection) -> int:
 def claim_due(
     conn: Connection, now: dt.datetime, lease_until: dt.datetime, token: str, limit: int
 ) -> list[Row[Any]]:
-    """Take up to ``limit`` filings due for sending under a lease, oldest first.
-
-    PostgreSQL: the rows are locked with SKIP LOCKED, so concurrent workers take different
-    ones. SQLite (one writer at a time): the conditional UPDATE re-checks the lease while it
-    holds the write lock. Either way a row is sent by one worker until its lease ends.
-    """
-    free = or_(_f.c.claimed_until.is_(None), _f.c.claimed_until < now)
-    due = (
-        select(_f.c.id)
-        .where(_f.c.filed_at.is_(None), _f.c.next_attempt_at <= now, free)
-        .order_by(_f.c.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    """Take up to ``limit`` filings due for sending under a lease, oldest first."""
+    claimed = claim_leases(
+        conn,
+        _f.c.id,
+        due=and_(_f.c.filed_at.is_(None), _f.c.next_attempt_at <= now),
+        order_by=_f.c.id,
+        now=now,
+        lease_until=lease_until,
+        token=token,
+        limit=limit,
+        attempts=_f.c.attempts + 1,
     )
-    ids = list(conn.execute(due).scalars())
-    if not ids:
+    if not claimed:
         return []
-    conn.execute(
-        update(_f)
-        .where(_f.c.id.in_(ids), _f.c.filed_at.is_(None), free)
-        .values(claim_token=token, claimed_until=lease_until, attempts=_f.c.attempts + 1)
-    )
     return list(conn.execute(select(_f).where(_f.c.claim_token == token).order_by(_f.c.id)))
 
 

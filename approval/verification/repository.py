@@ -6,10 +6,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, delete, func, or_, select, update
+from sqlalchemy import Row, delete, func, select, update
 from sqlalchemy.engine import Connection
 
-from approval.database import applications, registry_answers, row_writer
+from approval.database import applications, claim_leases, registry_answers, row_writer
 from approval.verification.tables import pending_verifications, registry_exchanges
 
 _pv = pending_verifications
@@ -45,28 +45,19 @@ def release_claims(conn: Connection) -> int:
 def claim_due(
     conn: Connection, now: dt.datetime, lease_until: dt.datetime, token: str, limit: int
 ) -> list[Row[Any]]:
-    """Take up to ``limit`` due applications under a lease, with what is needed to retry them.
-
-    PostgreSQL: the rows are locked with SKIP LOCKED, so concurrent workers take different
-    ones. SQLite (one writer at a time): the conditional UPDATE re-checks the lease while it
-    holds the write lock. Either way a row is claimed by one worker until its lease ends.
-    """
-    free = or_(_pv.c.claimed_until.is_(None), _pv.c.claimed_until < now)
-    due = (
-        select(_pv.c.application_id)
-        .where(_pv.c.next_attempt_at <= now, free)
-        .order_by(_pv.c.next_attempt_at)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
+    """Take up to ``limit`` due applications under a lease, with what is needed to retry them."""
+    claimed = claim_leases(
+        conn,
+        _pv.c.application_id,
+        due=_pv.c.next_attempt_at <= now,
+        order_by=_pv.c.next_attempt_at,
+        now=now,
+        lease_until=lease_until,
+        token=token,
+        limit=limit,
     )
-    ids = list(conn.execute(due).scalars())
-    if not ids:
+    if not claimed:
         return []
-    conn.execute(
-        update(_pv)
-        .where(_pv.c.application_id.in_(ids), free)
-        .values(claim_token=token, claimed_until=lease_until)
-    )
     return list(
         conn.execute(
             select(
