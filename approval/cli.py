@@ -8,6 +8,7 @@ import typer
 
 from approval.audit.cli import audit_app
 from approval.names.cli import names_app, register_issued
+from approval.rules.change_cli import register as register_change_commands
 from approval.rules.cli import rules_app
 from approval.settings import Settings, get_settings
 from approval.supervision.cli import dispatch
@@ -16,28 +17,63 @@ app = typer.Typer(help="Miaopi 秒批 — instant approval of individual busines
 keys_app = typer.Typer(help="API keys.")
 app.add_typer(keys_app, name="keys")
 app.add_typer(rules_app, name="rules")
+register_change_commands(rules_app)
 app.add_typer(audit_app, name="audit")
 app.add_typer(names_app, name="names")
 app.command("dispatch")(dispatch)
 
 
-def _check_rules_or_exit(settings: Settings) -> str:
-    """Load every rule and reference file; print each problem and exit 2 if any is refused."""
+def _rules_banner(settings: Settings) -> str:
+    """The version in force, as decisions will use it; the folder's problems are reported but
+    stop nothing while the database holds a version. Exit 2 only when there is none yet and
+    the folder cannot be used."""
     from approval.context import load_reference_data
+    from approval.database import Database
     from approval.engine.language import RuleFileError
-    from approval.engine.ruleset import Ruleset
+    from approval.engine.ruleset import Ruleset, ruleset_version
     from approval.kernel.rule_data import RuleDataError
+    from approval.rules import service
 
+    db = Database(settings.database_url)
+    try:
+        with db.reading() as conn:
+            files = service.in_force_files(conn)
+    finally:
+        db.dispose()
     try:
         load_reference_data(settings)
-        ruleset = Ruleset.load(settings.rules_dir)
+        Ruleset.load(settings.rules_dir).close()
+        folder_error = None
     except (RuleFileError, RuleDataError) as exc:
-        typer.echo(f"refused: the rules in {settings.rules_dir} cannot be used:\n{exc}", err=True)
-        raise typer.Exit(2) from None
-    version = ruleset.version
-    count = len(ruleset.rules)
-    ruleset.close()
-    return f"{count} rules, version {version[:12]}"
+        folder_error = str(exc)
+    if files is None:
+        if folder_error is not None:
+            typer.echo(
+                f"refused: the rules in {settings.rules_dir} cannot be used:\n{folder_error}",
+                err=True,
+            )
+            raise typer.Exit(2)
+        files = service.files_from_dir(settings.rules_dir)
+        origin = f"from {settings.rules_dir}, stored as the first version"
+    else:
+        origin = "in force, from the database"
+        if folder_error is not None:
+            typer.echo(
+                f"warning: the rules folder {settings.rules_dir} has errors and is not used; "
+                f"the version in force keeps deciding:\n{folder_error}",
+                err=True,
+            )
+        elif (folder := ruleset_version(settings.rules_dir)) != service.version_of(files):
+            typer.echo(
+                f"note: the rules folder (version {folder[:12]}) differs from the version in "
+                "force; propose it with `miaopi rules propose` to change the rules",
+                err=True,
+            )
+    rules = service.load_files(files)
+    try:
+        return f"{len(rules.ruleset.rules)} rules, version {rules.ruleset.version[:12]} ({origin})"
+    finally:
+        rules.ruleset.close()
 
 
 @app.command()
@@ -68,11 +104,11 @@ def serve(
             err=True,
         )
         raise typer.Exit(2)
-    typer.echo(f"rules: {_check_rules_or_exit(settings)}")
     # every log record of the process, uvicorn's and alembic's too, goes out redacted
     log_config = logging_config()
     logging.config.dictConfig(log_config)
     upgrade_to_head(settings.database_url)
+    typer.echo(f"rules: {_rules_banner(settings)}")
     # the first start after an upgrade: names issued before the register are refused too
     register_issued(settings, only_into_an_empty_register=True)
     # no access log: request lines would carry applicants' data into logs

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from approval.access.service import FailedAuthentications, KeyCache
 from approval.applications.lifecycle import Decided, Lifecycle
 from approval.bundles.parts import follow_registration
 from approval.calendar import WorkingCalendar
 from approval.catalog.items import Catalog, load_catalog
-from approval.catalog.scope import ScopeCatalog, load_scope_catalog
+from approval.catalog.scope import ScopeCatalog
 from approval.clock import Clock, clock_for
 from approval.database import Database
-from approval.decisions.determination import RulesInForce
+from approval.decisions.determination import RulesInForce, ScheduledRules
 from approval.decisions.facts import ReferenceData
 from approval.decisions.registries import Registries
 from approval.engine.ruleset import Ruleset
@@ -21,9 +23,9 @@ from approval.intake.service import Intake
 from approval.licences.serials import CreditSerials
 from approval.licences.service import LicenceIssuer
 from approval.name_checks.service import NameDesk
-from approval.names.analysis import load_name_lexicon
 from approval.names.follow import follow_licences as keep_name_register
 from approval.objections.bans import with_local_bans
+from approval.rules import service as rules_service
 from approval.rules.shadow import ShadowQueue
 from approval.settings import Settings
 from approval.signing import LicenceSigner
@@ -56,6 +58,8 @@ class AppContext:
     shadow: ShadowQueue = field(default_factory=ShadowQueue)
     # where registrations are filed (the market registry's client); None: it takes no filings
     filer: RegistrationFilingClient | None = None
+    # a version approved to take effect later (approval.rules.live compiles it ahead)
+    upcoming: ScheduledRules | None = None
 
     def __post_init__(self) -> None:
         self.issuer = LicenceIssuer(self.serials, self.signer)
@@ -72,7 +76,11 @@ class AppContext:
         )
 
     def rules_in_force(self) -> RulesInForce:
-        """The active ruleset and its reference data (approval.rules.live swaps them)."""
+        """The ruleset in force and its reference data (approval.rules.live swaps them). A
+        scheduled version decides from its moment on, in every process, before any poll."""
+        upcoming = self.upcoming
+        if upcoming is not None and self.clock.now() >= upcoming.effective_from:
+            return upcoming.rules
         return RulesInForce(self.ruleset, self.reference)
 
     @property
@@ -91,10 +99,20 @@ class AppContext:
 
 
 def load_reference_data(settings: Settings) -> ReferenceData:
-    return ReferenceData(
-        scope=load_scope_catalog(settings.rules_dir / "catalog" / "scope.yaml"),
-        names=load_name_lexicon(settings.rules_dir / "words"),
-    )
+    return rules_service.reference_of(settings.rules_dir)
+
+
+def rules_at_start(settings: Settings, db: Database) -> RulesInForce:
+    """The version in force in the database: a broken rules folder does not stop a restart.
+    The folder is read only before the first start has stored a version."""
+    try:
+        with db.reading() as conn:
+            files = rules_service.in_force_files(conn)
+    except SQLAlchemyError:  # no schema yet: the first start migrates, then stores the folder
+        files = None
+    if files is not None:
+        return rules_service.load_files(files)
+    return RulesInForce(Ruleset.load(settings.rules_dir), load_reference_data(settings))
 
 
 def build_context(settings: Settings, registries: Registries | None = None) -> AppContext:
@@ -121,12 +139,13 @@ def build_context(settings: Settings, registries: Registries | None = None) -> A
     filer = market if isinstance(market, RegistrationFilingClient) else None
     # the Miaopi-side false-registration bans (revocations) join the market answer (R10)
     registries = with_local_bans(registries, db)
+    in_force = rules_at_start(settings, db)
     return AppContext(
         settings=settings,
         db=db,
         clock=clock_for(settings.fixed_today),
-        ruleset=Ruleset.load(settings.rules_dir),
-        reference=load_reference_data(settings),
+        ruleset=in_force.ruleset,
+        reference=in_force.reference,
         registries=registries,
         signer=signer,
         keys=KeyCache(

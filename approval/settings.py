@@ -51,6 +51,13 @@ class Settings(BaseSettings):
     rules_poll_seconds: float = Field(
         default=3.0, gt=0, description="how often each process checks for a newly active ruleset"
     )
+    rule_change_flip_share: float = Field(
+        default=0.01,
+        ge=0,
+        le=1,
+        description="share of stored applications a rule change may flip in its backtest "
+        "before the approver must acknowledge the flips with a written reason",
+    )
     registry_data_dir: Path = Field(
         default=PROJECT_ROOT / "connectors" / "seed",
         description="folder of the stub registries' seed data (the synthetic world)",

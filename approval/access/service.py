@@ -246,6 +246,12 @@ class KeyCache:
             return principal
 
 
+def principal_of(conn: Connection, secret: str) -> Principal | None:
+    """The active key behind a secret (the command line's way in: no cache, no rate limit)."""
+    row = repository.find_active_key(conn, hash_key(secret.strip()))
+    return Principal(row.id, Role(row.role), row.subject, row.hall_code) if row else None
+
+
 def authenticate(
     keys: KeyCache,
     conn_factory: repository.ConnectionFactory,

@@ -38,6 +38,14 @@ class RulesInForce:
 
 
 @dataclass(frozen=True, slots=True)
+class ScheduledRules:
+    """A version approved to take effect at ``effective_from``, compiled ahead of it."""
+
+    effective_from: dt.datetime
+    rules: RulesInForce
+
+
+@dataclass(frozen=True, slots=True)
 class Determination:
     """What the registries' answers lead to: parked, decided, or decided and issued."""
 

@@ -20,7 +20,6 @@ rules_app = typer.Typer(
 PathOption = Annotated[
     Path | None, typer.Option("--path", help="a rules folder (default: the configured one)")
 ]
-ByOption = Annotated[str, typer.Option("--by", help="your name (recorded with the change)")]
 
 
 def _dir(settings: Settings, path: Path | None) -> Path:
@@ -161,25 +160,6 @@ def explain(application_id: str) -> None:
     for rule in sorted(report["rules"], key=lambda r: not r["fired"]):
         for line in render_text(rule):
             typer.echo(line)
-
-
-@rules_app.command("versions")
-def versions() -> None:
-    """The stored ruleset versions, newest first."""
-    from approval.rules import repository
-
-    settings = get_settings()
-    with _database(settings) as db:
-        _bootstrapped(db, settings)
-        with db.reading() as conn:
-            rows = repository.list_versions(conn)
-    for row in rows:
-        shadow = " (shadow)" if row.shadow else ""
-        typer.echo(
-            f"{row.version[:12]}  {row.status:8}{shadow}  {row.rule_count} rules  by {row.author}"
-            f"  {row.created_at:%Y-%m-%d %H:%M}  approved by {row.approved_by or '-'}"
-            f"  {row.note or ''}"
-        )
 
 
 @rules_app.command("diff")
@@ -343,109 +323,6 @@ def simulate(
         typer.echo("  after:")
         for rule in flip["why_after"]:
             typer.echo("\n".join("    " + line for line in render_text(rule)))
-
-
-@rules_app.command("propose")
-def propose(by: ByOption, path: PathOption = None, note: str | None = None) -> None:
-    """Store the rules folder as a draft version, for another rule admin to approve."""
-    from approval.errors import ApprovalError
-    from approval.rules import service
-
-    settings = get_settings()
-    rules_dir = _dir(settings, path)
-    _load_or_exit(settings, rules_dir).close()
-    with _database(settings) as db:
-        _bootstrapped(db, settings)
-        try:
-            with db.transaction() as conn:
-                version = service.propose(
-                    conn, service.files_from_dir(rules_dir), by, note, _now(settings)
-                )
-        except ApprovalError as exc:
-            raise _fail(exc) from None
-    typer.echo(f"proposed {version[:12]} (draft); another rule admin approves it with:")
-    typer.echo(f"  miaopi rules approve {version[:12]} --by NAME")
-
-
-@rules_app.command("approve")
-def approve(version: str, by: ByOption) -> None:
-    """Approve a draft proposed by someone else: runs check, tests and simulation, activates it.
-
-    Every running process switches to it within a few seconds, without a restart.
-    """
-    from approval.errors import ApprovalError
-    from approval.rules import repository, service
-    from approval.rules.publishing import evidence
-
-    settings = get_settings()
-    with _database(settings) as db:
-        _bootstrapped(db, settings)
-        try:
-            with db.reading() as conn:
-                full, files = service.stored_files(conn, version)
-                row = repository.get(conn, full)
-                if row is not None and row.author == by:
-                    service.approve(conn, full, by, {}, _now(settings))
-            candidate = service.compile_files(files)
-            active = _candidate(db, settings, None, None)
-            try:
-                with db.reading() as conn:
-                    pack = evidence(conn, files, candidate, active, settings.rules_dir / "tests")
-            finally:
-                candidate.close()
-                active.close()
-            with db.transaction() as conn:
-                service.approve(conn, full, by, pack, _now(settings))
-        except ApprovalError as exc:
-            raise _fail(exc) from None
-    sim = pack["simulation"]
-    typer.echo(f"approved and activated {full[:12]}")
-    typer.echo(
-        f"  check: {len(pack['check']['findings'])} finding(s); tests: "
-        f"{pack['tests']['cases'] - pack['tests']['failed']}/{pack['tests']['cases']} passed; "
-        f"simulation: {sim['flipped']} of {sim['applications']} applications would flip"
-    )
-
-
-@rules_app.command("rollback")
-def rollback(by: ByOption) -> None:
-    """Go back to the version the active one replaced; takes effect at once."""
-    from approval.errors import ApprovalError
-    from approval.rules import service
-
-    settings = get_settings()
-    with _database(settings) as db:
-        _bootstrapped(db, settings)
-        try:
-            with db.transaction() as conn:
-                old, new = service.rollback(conn, by, _now(settings))
-        except ApprovalError as exc:
-            raise _fail(exc) from None
-    typer.echo(f"rolled back from {old[:12]} to {new[:12]}")
-
-
-@rules_app.command("shadow")
-def shadow(
-    by: ByOption,
-    version: Annotated[str | None, typer.Argument(help="the version to shadow")] = None,
-    off: Annotated[bool, typer.Option("--off", help="stop shadowing")] = False,
-) -> None:
-    """Run a version beside the active one on live traffic; disagreements are recorded."""
-    from approval.errors import ApprovalError
-    from approval.rules import service
-
-    if (version is None) != off:
-        typer.echo("error: give a version, or --off", err=True)
-        raise typer.Exit(2)
-    settings = get_settings()
-    with _database(settings) as db:
-        _bootstrapped(db, settings)
-        try:
-            with db.transaction() as conn:
-                chosen = service.set_shadow(conn, version, by, _now(settings))
-        except ApprovalError as exc:
-            raise _fail(exc) from None
-    typer.echo(f"shadowing {chosen[:12]}" if chosen else "shadow mode off")
 
 
 @rules_app.command("disagreements")

@@ -1,4 +1,4 @@
-"""Staff API for rule operations: explain, replay, versions, simulate, publish, shadow."""
+"""Staff API for rule operations: explain, replay, versions, change requests, simulate, shadow."""
 
 from __future__ import annotations
 
@@ -16,19 +16,25 @@ from approval.endpoints import ClockDep, ConnDep, SettingsDep, provided
 from approval.engine.ruleset import Ruleset
 from approval.errors import ApplicationNotFound, answered_with
 from approval.kernel.principal import Principal, Role
-from approval.rules import repository, service
+from approval.rules import changes, repository, service
 from approval.rules.errors import (
+    ChangeBlocked,
+    ChangeNotDraft,
+    ChangeNotFound,
+    EvidenceOutdated,
+    FlipsNotAcknowledged,
     FourEyesRequired,
     NoPreviousRuleset,
+    RollbackRefused,
     RuleFileNameInvalid,
-    RulesetChecksFailed,
     RulesetNotDraft,
     RulesetNotFound,
     RulesetNotStored,
     RulesetRefused,
+    ScheduleRefused,
+    WaiverInvalid,
 )
-from approval.rules.publishing import evidence
-from approval.rules.schemas import RulesetList, RulesetProposed, RulesetVersionRead
+from approval.rules.schemas import RulesetList, RulesetVersionRead
 from approval.rules.simulation import simulate
 
 RulesetDep = Annotated[Ruleset, provided("ruleset", Ruleset)]
@@ -46,16 +52,6 @@ def _json(body: Any, status: int = 200) -> Response:
 
 RuleFileName = Annotated[str, Field(max_length=200)]
 RuleFileText = Annotated[str, Field(max_length=1_000_000)]
-
-
-class ProposeIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    files: dict[RuleFileName, RuleFileText] = Field(
-        max_length=200,
-        description="every rule, word-list and catalogue file by its relative path in the "
-        "rules tree (e.g. identity.yaml, words/prohibited.yaml)",
-    )
-    note: str | None = Field(default=None, max_length=500)
 
 
 class SimulateIn(BaseModel):
@@ -130,65 +126,226 @@ def diff_rulesets(
     return _json(service.diff(old, new))
 
 
+class WaiverIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    case: str = Field(min_length=6, max_length=64, description="回归用例编号（证据中列出）")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ChangeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    files: dict[RuleFileName, RuleFileText] = Field(
+        max_length=200,
+        description="every rule, word-list, catalogue and test-case file by its relative path "
+        "in the rules tree (e.g. identity.yaml, words/prohibited.yaml, tests/cases.yaml)",
+    )
+    note: str | None = Field(default=None, max_length=500)
+    waivers: list[WaiverIn] = Field(default_factory=list, max_length=200)
+
+
+class ChangeEditIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    files: dict[RuleFileName, RuleFileText] | None = Field(default=None, max_length=200)
+    note: str | None = Field(default=None, max_length=500)
+    waivers: list[WaiverIn] = Field(default_factory=list, max_length=200)
+
+
+class ApprovalIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    evidence_digest: str = Field(
+        min_length=12, max_length=64, description="所阅读证据的编号（变更申请的 evidence_digest）"
+    )
+    acknowledgement: str | None = Field(
+        default=None, max_length=1000, description="回测改变的决定超过阈值时，批准人的确认理由"
+    )
+    effective_from: dt.datetime | None = Field(
+        default=None, description="生效时刻（含时区）；不填则立即生效"
+    )
+
+
+class RejectionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=2, max_length=1000)
+
+
+class RollbackIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    to: str | None = Field(
+        default=None, min_length=6, max_length=64, description="回退到的版本；不填则为上一个版本"
+    )
+
+
+def _waivers(given: list[WaiverIn]) -> list[changes.Waiver]:
+    return [changes.Waiver(w.case, w.reason) for w in given]
+
+
 @router.post(
-    "/rulesets",
+    "/rule-changes",
     status_code=201,
-    responses=answered_with(RulesetRefused, RuleFileNameInvalid, RulesetNotDraft),
+    responses=answered_with(RulesetRefused, RuleFileNameInvalid, RulesetNotDraft, WaiverInvalid),
 )
-def propose_ruleset(
-    body: ProposeIn,
+def propose_change(
+    body: ChangeIn,
     conn: ConnDep,
     clock: ClockDep,
-    principal: Annotated[Principal, Depends(allow(*ADMINS))],
-) -> RulesetProposed:
-    """Store a draft version; another rule_admin must approve it before it runs."""
-    version = service.propose(conn, body.files, principal.key_id, body.note, clock.now())
-    return RulesetProposed(version=version, status="draft")
-
-
-@router.post(
-    "/rulesets/{version}/approval",
-    responses=answered_with(
-        RulesetNotFound, FourEyesRequired, RulesetNotDraft, RulesetChecksFailed
-    ),
-)
-def approve_ruleset(
-    version: str,
-    request: Request,
-    conn: ConnDep,
-    clock: ClockDep,
-    ruleset: RulesetDep,
     settings: SettingsDep,
     principal: Annotated[Principal, Depends(allow(*ADMINS))],
 ) -> Any:
-    """Approve and activate a draft (four eyes); the check, tests and simulation are attached."""
-    full, files = service.stored_files(conn, version)
-    row = repository.get(conn, full)
-    if row is not None and row.author == principal.key_id:
-        # refuse before the costly evidence: the same person cannot approve
-        service.approve(conn, full, principal.key_id, {}, clock.now())
-    candidate = service.compile_files(files)
-    try:
-        pack = evidence(conn, files, candidate, ruleset, settings.rules_dir / "tests")
-    finally:
-        candidate.close()
-    service.approve(conn, full, principal.key_id, pack, clock.now())
+    """A draft with its evidence (lint, tests, regression pack, coverage, backtest): another
+    rule_admin who did not write it approves it after reading the evidence."""
+    change_id = changes.propose(
+        conn, body.files, principal.key_id, body.note, _waivers(body.waivers), clock.now()
+    )
+    return _json(changes.view(conn, change_id, settings.rule_change_flip_share), 201)
+
+
+@router.get("/rule-changes")
+def list_changes(
+    conn: ConnDep,
+    _principal: Annotated[Principal, Depends(allow(*READERS))],
+    status: Annotated[str | None, Query(pattern="^(draft|approved|rejected)$")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Any:
+    rows = repository.list_changes(conn, status, limit)
+    return _json([dict(r._mapping) for r in rows])
+
+
+@router.get("/rule-changes/{change_id}", responses=answered_with(ChangeNotFound))
+def read_change(
+    change_id: str,
+    conn: ConnDep,
+    settings: SettingsDep,
+    _principal: Annotated[Principal, Depends(allow(*READERS))],
+) -> Any:
+    """The change as its approver reads it: diff, evidence, gates, authors, waivers."""
+    return _json(changes.view(conn, change_id, settings.rule_change_flip_share))
+
+
+@router.put(
+    "/rule-changes/{change_id}",
+    responses=answered_with(
+        ChangeNotFound, ChangeNotDraft, RulesetRefused, RuleFileNameInvalid, WaiverInvalid
+    ),
+)
+def edit_change(
+    change_id: str,
+    body: ChangeEditIn,
+    conn: ConnDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(allow(*ADMINS))],
+) -> Any:
+    """Change a draft's files, note or waivers; the editor becomes one of its authors."""
+    changes.edit(
+        conn,
+        change_id,
+        principal.key_id,
+        body.files,
+        body.note,
+        _waivers(body.waivers),
+        clock.now(),
+    )
+    return _json(changes.view(conn, change_id, settings.rule_change_flip_share))
+
+
+@router.post(
+    "/rule-changes/{change_id}/evidence",
+    responses=answered_with(ChangeNotFound, ChangeNotDraft),
+)
+def refresh_evidence(
+    change_id: str,
+    conn: ConnDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(allow(*ADMINS))],
+) -> Any:
+    """Measure the draft again against the version now in force."""
+    changes.refresh_evidence(conn, change_id, principal.key_id, clock.now())
+    return _json(changes.view(conn, change_id, settings.rule_change_flip_share))
+
+
+@router.post(
+    "/rule-changes/{change_id}/approval",
+    responses=answered_with(
+        ChangeNotFound,
+        ChangeNotDraft,
+        FourEyesRequired,
+        EvidenceOutdated,
+        ChangeBlocked,
+        FlipsNotAcknowledged,
+        ScheduleRefused,
+    ),
+)
+def approve_change(
+    change_id: str,
+    body: ApprovalIn,
+    request: Request,
+    conn: ConnDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(allow(*ADMINS))],
+) -> Any:
+    """Approve a draft you did not write, naming the evidence you read; it takes effect at
+    once, or at ``effective_from`` in every process."""
+    version = changes.approve(
+        conn,
+        change_id,
+        principal.key_id,
+        body.evidence_digest,
+        body.acknowledgement,
+        body.effective_from,
+        settings.rule_change_flip_share,
+        clock.now(),
+    )
     # at once here, when committed; other processes at their next poll
     after_commit(conn, request.app.state.rules_live.poll_once)
-    return _json({"version": full, "status": "active", "evidence": pack})
+    view = changes.view(conn, change_id, settings.rule_change_flip_share)
+    row = repository.get(conn, version)
+    return _json({**view, "ruleset_status": row.status if row else None})
 
 
-@router.post("/rulesets/rollback", responses=answered_with(NoPreviousRuleset))
+@router.post(
+    "/rule-changes/{change_id}/rejection",
+    responses=answered_with(ChangeNotFound, ChangeNotDraft, WaiverInvalid),
+)
+def reject_change(
+    change_id: str,
+    body: RejectionIn,
+    conn: ConnDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+    principal: Annotated[Principal, Depends(allow(*ADMINS))],
+) -> Any:
+    changes.reject(conn, change_id, principal.key_id, body.reason, clock.now())
+    return _json(changes.view(conn, change_id, settings.rule_change_flip_share))
+
+
+@router.post(
+    "/rulesets/rollback",
+    responses=answered_with(NoPreviousRuleset, RollbackRefused, RulesetNotFound),
+)
 def rollback_ruleset(
     request: Request,
     conn: ConnDep,
     clock: ClockDep,
     principal: Annotated[Principal, Depends(allow(*ADMINS))],
+    body: RollbackIn | None = None,
 ) -> Any:
-    """Back to the version the active one replaced, at once."""
-    old, new = service.rollback(conn, principal.key_id, clock.now())
+    """Back to an earlier approved version (by default the one the active one replaced), at
+    once; a scheduled version is called off."""
+    old, new = service.rollback(conn, principal.key_id, clock.now(), body.to if body else None)
     after_commit(conn, request.app.state.rules_live.poll_once)
     return _json({"from": old, "to": new})
+
+
+@router.get("/rulesets/history")
+def ruleset_history(
+    conn: ConnDep,
+    _principal: Annotated[Principal, Depends(allow(*READERS))],
+    limit: Annotated[int, Query(ge=1, le=5000)] = 200,
+) -> Any:
+    """Proposed, edited, approved, scheduled, activated, rolled back, shadowed: oldest first."""
+    return _json(changes.history(conn, limit))
 
 
 @router.put("/rulesets/shadow", responses=answered_with(RulesetNotFound))

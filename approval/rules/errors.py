@@ -31,13 +31,7 @@ class FourEyesRequired(ApprovalError):
 class RulesetNotDraft(ApprovalError):
     status = 409
     code = "ruleset_not_draft"
-    title = "只有草稿状态的规则版本可以批准"
-
-
-class RulesetChecksFailed(ApprovalError):
-    status = 422
-    code = "ruleset_checks_failed"
-    title = "规则版本未通过测试用例，不能启用"
+    title = "该规则版本不能再作为变更提出"
 
 
 class NoPreviousRuleset(ApprovalError):
@@ -50,3 +44,50 @@ class RulesetNotStored(ApprovalError):
     status = 409
     code = "ruleset_not_stored"
     title = "该申请所用的规则版本未保存，无法按当时的规则解释"
+
+
+class ChangeNotFound(NotFound):
+    code = "rule_change_not_found"
+    title = "未找到该规则变更申请"
+
+
+class ChangeNotDraft(ApprovalError):
+    status = 409
+    code = "rule_change_not_draft"
+    title = "只有草稿状态的变更申请可以修改、批准或驳回"
+
+
+class EvidenceOutdated(ApprovalError):
+    status = 409
+    code = "evidence_outdated"
+    title = "批准人阅读的证据不是该变更申请的最新证据"
+
+
+class ChangeBlocked(ApprovalError):
+    status = 422
+    code = "rule_change_blocked"
+    title = "变更申请未通过批准前的检查，不能批准"
+
+
+class FlipsNotAcknowledged(ApprovalError):
+    status = 422
+    code = "flips_not_acknowledged"
+    title = "回测中改变的决定须由批准人写明理由确认"
+
+
+class ScheduleRefused(ApprovalError):
+    status = 409
+    code = "schedule_refused"
+    title = "不能排定该生效时间"
+
+
+class RollbackRefused(ApprovalError):
+    status = 409
+    code = "rollback_refused"
+    title = "只能回退到曾经批准启用的版本"
+
+
+class WaiverInvalid(ApprovalError):
+    status = 422
+    code = "waiver_invalid"
+    title = "豁免须指明回归用例并写明理由"

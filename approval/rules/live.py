@@ -11,6 +11,7 @@ period longer than any request.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import threading
 import time
@@ -18,7 +19,8 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from approval.context import AppContext, load_reference_data
+from approval.context import AppContext
+from approval.decisions.determination import RulesInForce, ScheduledRules
 from approval.decisions.service import decide
 from approval.engine.ruleset import Ruleset
 from approval.rules import repository, service
@@ -48,41 +50,64 @@ class LiveRules:
         """Follow the database once; True when the running ruleset was swapped."""
         with self._lock:
             ctx = self.context
+            now = ctx.clock.now()
+            with ctx.db.reading() as conn:
+                upcoming = service.effective_moment(conn)
+            if upcoming is not None and upcoming[1] <= now:
+                with ctx.db.transaction() as conn:
+                    service.activate_due(conn, now)
+                upcoming = None
             with ctx.db.reading() as conn:
                 active, shadow = repository.live_versions(conn)
             swapped = False
             if active is not None and active != ctx.ruleset.version:
                 self._swap(active)
                 swapped = True
+            self._follow_schedule(upcoming)
             self._follow_shadow(shadow)
             self._record_shadow()
             self._free_retired(time.monotonic())
             return swapped
 
-    def _load(self, version: str) -> tuple[Ruleset, Any]:
+    def _load(self, version: str) -> RulesInForce:
         with self.context.db.reading() as conn:
             files = dict(service.stored_files(conn, version)[1])
-        with service.materialised(files) as root:
-            settings = self.context.settings.model_copy(update={"rules_dir": root})
-            ruleset = Ruleset.load(root)
-            reference = load_reference_data(settings)
-        return ruleset, reference
+        return service.load_files(files)
 
     def _swap(self, version: str) -> None:
         ctx = self.context
-        ruleset, reference = self._load(version)
+        upcoming = ctx.upcoming
+        if upcoming is not None and upcoming.rules.ruleset.version == version:
+            rules, ctx.upcoming = upcoming.rules, None  # compiled ahead of its moment
+        else:
+            rules = self._load(version)
         old = ctx.ruleset
-        ctx.reference = reference
-        ctx.ruleset = ruleset  # one assignment: the next application decides on the new version
+        ctx.reference = rules.reference
+        # one assignment: the next application decides on the new version
+        ctx.ruleset = rules.ruleset
         self._retired.append((time.monotonic(), old))
         logger.info("ruleset %s is now active (was %s)", version[:12], old.version[:12])
+
+    def _follow_schedule(self, upcoming: tuple[str, dt.datetime] | None) -> None:
+        """Compile a scheduled version ahead: from its moment the context decides with it."""
+        ctx = self.context
+        current = ctx.upcoming
+        if current is not None and upcoming is not None:
+            if (current.rules.ruleset.version, current.effective_from) == upcoming:
+                return
+        if current is not None:
+            ctx.upcoming = None
+            self._retired.append((time.monotonic(), current.rules.ruleset))
+        if upcoming is not None:
+            version, moment = upcoming
+            ctx.upcoming = ScheduledRules(moment, self._load(version))
 
     def _follow_shadow(self, shadow: str | None) -> None:
         queue = self.context.shadow
         current = queue.candidate
         if (current.version if current else None) == shadow:
             return
-        queue.candidate = self._load(shadow)[0] if shadow else None
+        queue.candidate = self._load(shadow).ruleset if shadow else None
         if current is not None:
             self._retired.append((time.monotonic(), current))
 
@@ -122,6 +147,9 @@ class LiveRules:
             if self.context.shadow.candidate is not None:
                 self.context.shadow.candidate.close()
                 self.context.shadow.candidate = None
+            if self.context.upcoming is not None:
+                self.context.upcoming.rules.ruleset.close()
+                self.context.upcoming = None
 
 
 def _disagreement(candidate: Ruleset, item: Observed, ctx: AppContext) -> dict[str, Any] | None:

@@ -9,9 +9,9 @@ from typing import Any
 from sqlalchemy import Row, func, insert, select, update
 from sqlalchemy.engine import Connection
 
-from approval.database import applications
+from approval.database import api_keys, applications
 from approval.review.tables import review_cases
-from approval.rules.tables import ruleset_events, rulesets, shadow_disagreements
+from approval.rules.tables import rule_changes, ruleset_events, rulesets, shadow_disagreements
 
 SUMMARY = (
     rulesets.c.version,
@@ -26,6 +26,8 @@ SUMMARY = (
     rulesets.c.retired_at,
     rulesets.c.replaced_version,
     rulesets.c.shadow,
+    rulesets.c.effective_from,
+    rulesets.c.change_id,
 )
 
 
@@ -39,6 +41,25 @@ def live_versions(conn: Connection) -> tuple[str | None, str | None]:
     active = next((r.version for r in rows if r.status == "active"), None)
     shadow = next((r.version for r in rows if r.shadow), None)
     return active, shadow
+
+
+def scheduled(conn: Connection) -> Any:
+    """The version approved to take effect later, if any (at most one at a time)."""
+    return conn.execute(
+        select(rulesets.c.version, rulesets.c.effective_from).where(
+            rulesets.c.status == "scheduled"
+        )
+    ).first()
+
+
+def mark_active_if_scheduled(conn: Connection, version: str, now: dt.datetime) -> bool:
+    """Scheduled → active, once: the first process past the moment does it, the others see 0."""
+    result = conn.execute(
+        update(rulesets)
+        .where(rulesets.c.version == version, rulesets.c.status == "scheduled")
+        .values(status="active", activated_at=now, retired_at=None)
+    )
+    return result.rowcount == 1
 
 
 def get(conn: Connection, version: str) -> Row[Any] | None:
@@ -76,10 +97,62 @@ def add_event(
     )
 
 
-def events(conn: Connection, version: str | None = None) -> list[Row[Any]]:
-    query = select(ruleset_events).order_by(ruleset_events.c.id)
+def events(
+    conn: Connection, version: str | None = None, limit: int | None = None
+) -> list[Row[Any]]:
+    """The history, oldest first (the newest ``limit`` of it when given)."""
+    query = select(ruleset_events).order_by(ruleset_events.c.id.desc())
     if version is not None:
         query = query.where(ruleset_events.c.version == version)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(reversed(list(conn.execute(query))))
+
+
+def key_labels(conn: Connection, key_ids: set[str]) -> dict[str, str]:
+    """The people behind key ids, by the label their key was created with."""
+    if not key_ids:
+        return {}
+    rows = conn.execute(
+        select(api_keys.c.id, api_keys.c.label).where(api_keys.c.id.in_(sorted(key_ids)))
+    )
+    return {r.id: r.label for r in rows if r.label}
+
+
+# ---------------------------------------------------------------- change requests
+
+
+def insert_change(conn: Connection, **values: Any) -> None:
+    conn.execute(insert(rule_changes).values(**values))
+
+
+def get_change(conn: Connection, change_id: str) -> Row[Any] | None:
+    return conn.execute(select(rule_changes).where(rule_changes.c.id == change_id)).first()
+
+
+def update_change(conn: Connection, change_id: str, **values: Any) -> None:
+    conn.execute(update(rule_changes).where(rule_changes.c.id == change_id).values(**values))
+
+
+def list_changes(conn: Connection, status: str | None, limit: int) -> list[Row[Any]]:
+    query = (
+        select(
+            rule_changes.c.id,
+            rule_changes.c.status,
+            rule_changes.c.version,
+            rule_changes.c.revision,
+            rule_changes.c.authors,
+            rule_changes.c.note,
+            rule_changes.c.created_at,
+            rule_changes.c.updated_at,
+            rule_changes.c.decided_by,
+            rule_changes.c.decided_at,
+        )
+        .order_by(rule_changes.c.created_at.desc(), rule_changes.c.id)
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(rule_changes.c.status == status)
     return list(conn.execute(query))
 
 

@@ -1,4 +1,4 @@
-"""Ruleset versions: store, find, diff, propose, approve (four eyes), roll back, shadow, explain.
+"""Ruleset versions: store, find, diff, activate, schedule, roll back, shadow, explain.
 
 Services take a connection and plain values; the caller owns the transaction.
 """
@@ -16,20 +16,24 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from approval.engine.language import Rule, RuleFileError, parse_rules_dir
+from approval.catalog.scope import load_scope_catalog
+from approval.clock import CHINA_TZ
+from approval.decisions.determination import RulesInForce
+from approval.decisions.facts import ReferenceData
+from approval.engine.language import Group, Rule, RuleFileError, parse_rules_dir
 from approval.engine.ruleset import Ruleset, content_version, ruleset_files
 from approval.errors import ApplicationNotFound
 from approval.kernel.rule_paths import RulePathInvalid, parse_rule_path, write_inside
+from approval.names.analysis import load_name_lexicon
 from approval.rules import repository
 from approval.rules.errors import (
-    FourEyesRequired,
     NoPreviousRuleset,
+    RollbackRefused,
     RuleFileNameInvalid,
-    RulesetChecksFailed,
-    RulesetNotDraft,
     RulesetNotFound,
     RulesetNotStored,
     RulesetRefused,
+    ScheduleRefused,
 )
 from approval.rules.explain import explain
 
@@ -80,6 +84,28 @@ def compile_files(files: Mapping[str, str]) -> Ruleset:
         return Ruleset.load(root)
 
 
+def reference_of(rules_dir: Path) -> ReferenceData:
+    """The word lists and scope catalogue of a rules folder."""
+    return ReferenceData(
+        scope=load_scope_catalog(rules_dir / "catalog" / "scope.yaml"),
+        names=load_name_lexicon(rules_dir / "words"),
+    )
+
+
+def load_files(files: Mapping[str, str]) -> RulesInForce:
+    """Stored files as a running ruleset with its reference data (the caller closes it)."""
+    with materialised(files) as root:
+        reference = reference_of(root)
+        return RulesInForce(Ruleset.load(root), reference)
+
+
+def in_force_files(conn: Connection) -> dict[str, str] | None:
+    """The files of the version in force, None before the first start stored one."""
+    active, _ = repository.live_versions(conn)
+    row = repository.get(conn, active) if active else None
+    return dict(row.files) if row is not None else None
+
+
 @lru_cache(maxsize=32)
 def _rules_of(version: str, frozen: tuple[tuple[str, str], ...]) -> tuple[Rule, ...]:
     with materialised(dict(frozen)) as root:
@@ -113,15 +139,15 @@ def stored_files(conn: Connection, ref: str) -> tuple[str, dict[str, str]]:
 def store(
     conn: Connection, files: Mapping[str, str], author: str, note: str | None, now: dt.datetime
 ) -> str:
-    """Store files as a draft version (refusing rule files with errors); idempotent by content."""
+    """Store files as a version (refusing rule files with errors); idempotent by content.
+
+    A version is its content: the same rules proposed again, by anyone, with other test cases,
+    find the stored version unchanged. Which cases were approved with it is the approved change
+    request's, written to the version at approval.
+    """
     check_file_names(files)
     version = version_of(files)
-    existing = repository.get(conn, version)
-    if existing is not None:
-        # the hash leaves the example cases out: a draft takes the newest cases proposed with it
-        if existing.status == "draft" and dict(existing.files) != dict(files):
-            repository.set_fields(conn, version, files=dict(files))
-            repository.add_event(conn, version, "cases_updated", author, now)
+    if repository.get(conn, version) is not None:
         return version
     try:
         with materialised(files) as root:
@@ -141,7 +167,6 @@ def store(
         status="draft",
         note=note,
     )
-    repository.add_event(conn, version, "proposed", author, now, note=note)
     return version
 
 
@@ -152,40 +177,10 @@ def bootstrap(conn: Connection, rules_dir: Path, now: dt.datetime) -> str:
         return active
     files = files_from_dir(rules_dir)
     version = store(conn, files, "system", "rules on disk at first start", now)
-    repository.set_fields(conn, version, status="active", activated_at=now, approved_by="system")
+    repository.set_fields(
+        conn, version, status="active", activated_at=now, approved_by="system", approved_at=now
+    )
     repository.add_event(conn, version, "activated", "system", now, reason="bootstrap")
-    return version
-
-
-def propose(
-    conn: Connection, files: Mapping[str, str], author: str, note: str | None, now: dt.datetime
-) -> str:
-    check_file_names(files)
-    version = version_of(files)
-    existing = repository.get(conn, version)
-    if existing is not None and existing.status != "draft":
-        raise RulesetNotDraft(f"规则版本 {version[:12]} 已是 {existing.status} 状态")
-    return store(conn, files, author, note, now)
-
-
-def approve(
-    conn: Connection,
-    ref: str,
-    approver: str,
-    evidence: dict[str, Any],
-    now: dt.datetime,
-) -> str:
-    """Activate a draft proposed by someone else; the evidence is stored with the approval."""
-    version = resolve(conn, ref)
-    row = repository.get(conn, version)
-    assert row is not None
-    if row.status != "draft":
-        raise RulesetNotDraft(f"规则版本 {version[:12]} 是 {row.status} 状态")
-    if row.author == approver:
-        raise FourEyesRequired("提出该规则版本的人不能自己批准，请由另一位规则管理员批准")
-    if evidence.get("tests", {}).get("failed", 0):
-        raise RulesetChecksFailed(evidence=evidence)
-    activate(conn, version, approver, now, "approved", evidence=evidence)
     return version
 
 
@@ -195,29 +190,100 @@ def activate(
     actor: str,
     now: dt.datetime,
     kind: str,
-    evidence: dict[str, Any] | None = None,
+    **detail: Any,
 ) -> None:
+    """Make ``version`` the one in force at once, retiring the one it replaces."""
     active, _ = repository.live_versions(conn)
     if active is not None and active != version:
         repository.set_fields(conn, active, status="retired", retired_at=now)
         repository.add_event(conn, active, "retired", actor, now, replaced_by=version)
     fields: dict[str, Any] = {"status": "active", "activated_at": now, "retired_at": None}
-    if kind == "approved":
-        fields.update(
-            approved_by=actor, approved_at=now, evidence=evidence, replaced_version=active
-        )
+    if kind != "rolled_back":
+        fields["replaced_version"] = active
     repository.set_fields(conn, version, **fields)
-    repository.add_event(conn, version, kind, actor, now, previous=active)
+    repository.add_event(conn, version, kind, actor, now, previous=active, **detail)
 
 
-def rollback(conn: Connection, actor: str, now: dt.datetime) -> tuple[str, str]:
-    """Back to the version the active one replaced; returns (from, to)."""
+def schedule(
+    conn: Connection, version: str, actor: str, effective_from: dt.datetime, now: dt.datetime
+) -> None:
+    """Approved to take effect at ``effective_from``: every process switches at that moment."""
+    pending = repository.scheduled(conn)
+    if pending is not None and pending.version != version:
+        raise ScheduleRefused(
+            f"规则版本 {pending.version[:12]} 已排定于 {pending.effective_from:%Y-%m-%d %H:%M} "
+            "生效；请先回退取消它，再排定新的版本"
+        )
+    # stored on the clock's zone, as every timestamp is (SQLite keeps no zone)
+    moment = effective_from.astimezone(CHINA_TZ)
+    repository.set_fields(conn, version, status="scheduled", effective_from=moment)
+    repository.add_event(conn, version, "scheduled", actor, now, effective_from=moment.isoformat())
+
+
+def activate_due(conn: Connection, now: dt.datetime) -> str | None:
+    """Put a scheduled version whose moment has come in force; the version, if this call did."""
+    pending = repository.scheduled(conn)
+    if pending is None or _aware(pending.effective_from) > now:
+        return None
+    active, _ = repository.live_versions(conn)
+    if not repository.mark_active_if_scheduled(conn, pending.version, now):
+        return None  # another process was first
+    if active is not None:
+        repository.set_fields(conn, active, status="retired", retired_at=now)
+        repository.add_event(conn, active, "retired", "schedule", now, replaced_by=pending.version)
+    repository.set_fields(conn, pending.version, replaced_version=active)
+    repository.add_event(
+        conn,
+        pending.version,
+        "activated",
+        "schedule",
+        now,
+        previous=active,
+        effective_from=_aware(pending.effective_from).isoformat(),
+    )
+    return str(pending.version)
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite gives timestamps back without their zone; they were written on the clock's."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=CHINA_TZ)
+
+
+def effective_moment(conn: Connection) -> tuple[str, dt.datetime] | None:
+    """The scheduled version and the moment it takes effect, if one is scheduled."""
+    pending = repository.scheduled(conn)
+    return (str(pending.version), _aware(pending.effective_from)) if pending else None
+
+
+def rollback(
+    conn: Connection, actor: str, now: dt.datetime, to: str | None = None
+) -> tuple[str, str]:
+    """Back to an earlier approved version (by default the one the active one replaced), at
+    once; a scheduled version is called off. Returns (from, to)."""
     active, _ = repository.live_versions(conn)
     row = repository.get(conn, active) if active else None
-    if row is None or row.replaced_version is None:
+    if row is None:
         raise NoPreviousRuleset()
-    activate(conn, row.replaced_version, actor, now, "rolled_back")
-    return row.version, row.replaced_version
+    if to is None:
+        if row.replaced_version is None:
+            raise NoPreviousRuleset()
+        target = str(row.replaced_version)
+    else:
+        target = resolve(conn, to)
+    chosen = repository.get(conn, target)
+    assert chosen is not None
+    if chosen.approved_by is None or chosen.status not in ("retired", "cancelled"):
+        state = "现行" if chosen.status == "active" else chosen.status
+        raise RollbackRefused(
+            f"规则版本 {target[:12]} 是 {state} 状态，从未批准启用过或正在使用；"
+            "只能回退到曾经批准启用、现已停用的版本"
+        )
+    pending = repository.scheduled(conn)
+    if pending is not None:
+        repository.set_fields(conn, pending.version, status="cancelled")
+        repository.add_event(conn, pending.version, "schedule_cancelled", actor, now)
+    activate(conn, target, actor, now, "rolled_back", rolled_back_from=row.version)
+    return str(row.version), target
 
 
 def set_shadow(conn: Connection, ref: str | None, actor: str, now: dt.datetime) -> str | None:
@@ -274,7 +340,6 @@ def diff(files_a: Mapping[str, str], files_b: Mapping[str, str]) -> dict[str, An
 
 
 def _describe(rule: Rule) -> list[str]:
-    from approval.engine.language import Group
 
     lines = [f"title: {rule.title}", f"outcome: {rule.outcome.value}"]
 

@@ -16,7 +16,8 @@ rulesets = Table(
     Column("rule_count", Integer, nullable=False),
     Column("author", String(64), nullable=False),
     Column("created_at", TS, nullable=False),
-    Column("status", String(16), nullable=False),  # draft | active | retired
+    # draft | scheduled | active | retired | cancelled (a scheduled version called off)
+    Column("status", String(16), nullable=False),
     Column("note", Text, nullable=True),
     Column("approved_by", String(64), nullable=True),
     Column("approved_at", TS, nullable=True),
@@ -25,6 +26,9 @@ rulesets = Table(
     Column("replaced_version", String(64), nullable=True),
     Column("evidence", JSON, nullable=True),  # check, test and simulation results at approval
     Column("shadow", Boolean, nullable=False, default=False),
+    # the moment every process switches to it (migration d4f6a8chng01)
+    Column("effective_from", TS, nullable=True),
+    Column("change_id", String(16), nullable=True),  # the change request that was approved
     Index("ix_rulesets_status", "status"),
 )
 
@@ -37,6 +41,29 @@ ruleset_events = Table(
     Column("actor", String(64), nullable=False),
     Column("at", TS, nullable=False),
     Column("detail", JSON, nullable=False),
+)
+
+# One change request: the files (rules, word lists, catalogue, test cases) a draft holds, who
+# wrote it, the waivers it asks for, and the evidence computed when it was last proposed or edited.
+rule_changes = Table(
+    "rule_changes",
+    metadata,
+    Column("id", String(16), primary_key=True),
+    Column("status", String(16), nullable=False),  # draft | approved | rejected
+    Column("version", String(64), nullable=False),  # the ruleset version its files make
+    Column("revision", Integer, nullable=False),
+    Column("files", JSON, nullable=False),
+    Column("authors", JSON, nullable=False),  # key ids of everyone who changed the draft
+    Column("note", Text, nullable=True),
+    Column("waivers", JSON, nullable=False),  # regression case key -> {reason, by}
+    Column("evidence", JSON, nullable=False),
+    Column("evidence_digest", String(64), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("decided_by", String(64), nullable=True),
+    Column("decided_at", TS, nullable=True),
+    Column("decision", JSON, nullable=True),  # reason, acknowledgement, effective_from, digest
+    Index("ix_rule_changes_status", "status", "created_at"),
 )
 
 shadow_disagreements = Table(

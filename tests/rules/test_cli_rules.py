@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,6 +16,7 @@ from approval.cli import app
 from approval.settings import PROJECT_ROOT, Settings, get_settings
 from tests.conftest import submit
 from tests.fixtures import application_for
+from tests.supervision.support import rule_admin_key
 
 runner = CliRunner()
 
@@ -106,9 +108,16 @@ def test_test_command_explains_a_failure_and_reports_coverage(rules_copy: Path) 
     assert "why not: operator.age < 15 (actual 15)" in failing.output
 
 
-def test_publish_four_eyes_explain_replay_and_rollback(
-    rules_copy: Path, client: TestClient, keys: dict[str, str]
+def _digest(output: str) -> str:
+    found = re.search(r"证据编号 ([0-9a-f]{16})", output)
+    assert found, output
+    return found.group(1)
+
+
+def test_propose_waive_approve_with_keys_explain_replay_and_rollback(
+    rules_copy: Path, client: TestClient, keys: dict[str, str], settings: Settings
 ) -> None:
+    wang, li = rule_admin_key(settings, "王芳"), rule_admin_key(settings, "李强")
     created = submit(client, keys["staff"], application_for("clean_owner")).json()
     _edit(
         rules_copy / "identity.yaml",
@@ -120,23 +129,50 @@ def test_publish_four_eyes_explain_replay_and_rollback(
         "identity.face_match_score: 0.8}",
         "identity.face_match_score: 0.95}",
     )
+    path = ["--path", str(rules_copy)]
+    by_name = runner.invoke(app, ["rules", "propose", *path, "--by", "王芳"])
+    assert by_name.exit_code == 2  # a name is not an identity
+    staff = runner.invoke(app, ["rules", "propose", *path, "--key", keys["staff"]])
+    assert staff.exit_code == 2
+    assert "rule_admin" in staff.output
 
-    proposed = runner.invoke(app, ["rules", "propose", "--path", str(rules_copy), "--by", "wang"])
+    proposed = runner.invoke(app, ["rules", "propose", *path, "--key", wang])
     assert proposed.exit_code == 0, proposed.output
-    version = proposed.output.split()[1]
-    refused = runner.invoke(app, ["rules", "approve", version, "--by", "wang"])
-    assert refused.exit_code == 2
-    assert "不能自己批准" in refused.output
+    change = re.search(r"变更申请 (RC-[0-9A-F]+)", proposed.output)
+    assert change, proposed.output
+    change_id = change.group(1)
+    assert "作者：王芳" in proposed.output
+    assert "修改规则 R06-FACE-UNCERTAIN" in proposed.output
+    assert "关卡 regression" in proposed.output
+    dropped = re.findall(r"^\s+([0-9a-f]{12}) R06-\S+ .* 被删除，未豁免$", proposed.output, re.M)
+    assert len(dropped) == 2, proposed.output
 
-    approved = runner.invoke(app, ["rules", "approve", version, "--by", "li"])
-    assert approved.exit_code == 0, approved.output
-    cases = len(yaml.safe_load((rules_copy / "tests" / "cases.yaml").read_text())["cases"])
-    assert f"tests: {cases}/{cases} passed; simulation: 1 of 1 applications would flip" in (
-        approved.output
+    waive = [arg for key in dropped for arg in ("--waive", f"{key}=阈值改为0.94，用例改为0.95")]
+    edited = runner.invoke(
+        app, ["rules", "edit", change_id, "--keep-files", *waive], env={"MIAOPI_KEY": wang}
     )
+    assert edited.exit_code == 0, edited.output
+    assert edited.output.count("已豁免：阈值改为0.94") == 2
+    digest = _digest(edited.output)
+
+    own = runner.invoke(app, ["rules", "approve", change_id, "--key", wang, "--evidence", digest])
+    assert own.exit_code == 2
+    assert "不能批准" in own.output
+    unacknowledged = runner.invoke(
+        app, ["rules", "approve", change_id, "--key", li, "--evidence", digest]
+    )
+    assert unacknowledged.exit_code == 2
+    assert "确认理由" in unacknowledged.output
+    approved = runner.invoke(
+        app,
+        ["rules", "approve", change_id, "--evidence", digest, "--acknowledge", "0.93分转人工审核"],
+        env={"MIAOPI_KEY": li},
+    )
+    assert approved.exit_code == 0, approved.output
+    assert "现已生效" in approved.output
 
     live = client.app.state.rules_live  # type: ignore[attr-defined]
-    assert live.poll_once() is True  # the running server follows, without a restart
+    live.poll_once()  # the running server follows, without a restart (its own poll may be first)
     assert submit(client, keys["staff"], application_for("clean_owner")).json()["decision"] == (
         "manual_review"
     )
@@ -147,28 +183,45 @@ def test_publish_four_eyes_explain_replay_and_rollback(
     assert "quiet R06-FACE-UNCERTAIN" in explained.output
     assert "why not: identity.face_match_score < 0.8 (actual 0.93)" in explained.output
 
+    version = approved.output.split("版本 ")[1].split()[0]
     replayed = runner.invoke(app, ["rules", "replay", created["id"], "--version", version])
     assert replayed.exit_code == 0, replayed.output
     assert "decides manual_review" in replayed.output
 
     versions = runner.invoke(app, ["rules", "versions"])
+    assert f"{version}  active" in versions.output
+    assert "提出 王芳" in versions.output
+    assert "批准 李强" in versions.output
     old = next(line.split()[0] for line in versions.output.splitlines() if "retired" in line)
     diff = runner.invoke(app, ["rules", "diff", old, version])
     assert "changed R06-FACE-UNCERTAIN" in diff.output
     assert "+when identity.face_match_score < 0.94" in diff.output
 
-    rolled = runner.invoke(app, ["rules", "rollback", "--by", "li"])
+    rolled = runner.invoke(app, ["rules", "rollback", "--key", li, "--to", old])
     assert rolled.exit_code == 0, rolled.output
-    assert rolled.output.startswith(f"rolled back from {version} to {old}")
-    assert live.poll_once() is True
+    assert rolled.output.startswith(f"已从 {version} 回退到 {old}")
+    live.poll_once()  # or its own background poll, whichever comes first
     assert submit(client, keys["staff"], application_for("clean_owner")).json()["decision"] == (
         "approve"
     )
+    history = runner.invoke(app, ["rules", "history"])
+    kinds = [line.split()[2] for line in history.output.splitlines()]
+    assert kinds[-7:] == [
+        "proposed",
+        "edited",
+        "approved",
+        "retired",  # the version it replaced
+        "activated",
+        "retired",  # rolled back from
+        "rolled_back",
+    ]
+    assert "李强" in history.output
 
 
 def test_shadow_and_simulate_from_the_command_line(
-    rules_copy: Path, client: TestClient, keys: dict[str, str]
+    rules_copy: Path, client: TestClient, keys: dict[str, str], settings: Settings
 ) -> None:
+    wang = rule_admin_key(settings, "王芳")
     _edit(
         rules_copy / "identity.yaml",
         "identity.face_match_score < 0.8",
@@ -179,9 +232,9 @@ def test_shadow_and_simulate_from_the_command_line(
     assert simulated.exit_code == 0, simulated.output
     assert "1 would flip" in simulated.output
     assert "approve -> manual_review" in simulated.output
-    proposed = runner.invoke(app, ["rules", "propose", "--path", str(rules_copy), "--by", "wang"])
-    version = proposed.output.split()[1]
-    assert runner.invoke(app, ["rules", "shadow", version, "--by", "wang"]).exit_code == 0
+    proposed = runner.invoke(app, ["rules", "propose", "--path", str(rules_copy), "--key", wang])
+    version = proposed.output.split("版本 ")[1].split("，")[0]
+    assert runner.invoke(app, ["rules", "shadow", version, "--key", wang]).exit_code == 0
     client.app.state.rules_live.poll_once()  # type: ignore[attr-defined]
     created = submit(client, keys["staff"], application_for("clean_owner")).json()
     assert created["decision"] == "approve"

@@ -61,7 +61,7 @@ def test_a_name_outside_the_rules_tree_is_refused_and_writes_nothing(
     name = pattern.format(tag=tag, outside=tmp_path)
     files = {"identity.yaml": "rules: []\n", name: "rules: []\n"}
     answer = client.post(
-        "/v1/rulesets",
+        "/v1/rule-changes",
         json={"files": files},
         headers={"Authorization": f"Bearer {keys['rule_admin']}"},
     )

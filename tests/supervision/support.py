@@ -64,6 +64,16 @@ def supervisor_key(settings: Settings, department: str | None) -> str:
         db.dispose()
 
 
+def rule_admin_key(settings: Settings, label: str) -> str:
+    """A rule administrator's key, labelled with the person's name."""
+    db = Database(settings.database_url)
+    try:
+        with db.transaction() as conn:
+            return create_key(conn, "rule_admin", None, label, dt.datetime.now(dt.UTC))
+    finally:
+        db.dispose()
+
+
 def mobile_key(settings: Settings, id_number: str) -> str:
     db = Database(settings.database_url)
     try:
