@@ -8,11 +8,12 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from approval.decisions.determination import RulesInForce
 from approval.engine.ruleset import Ruleset
 from approval.rules.cases import load_cases, run_cases
 from approval.rules.lint import lint
 from approval.rules.service import materialised
-from approval.rules.simulation import simulate, summary
+from approval.rules.simulation import reference_data, simulate, stored_reference, summary
 
 
 def run_tests(ruleset: Ruleset, files: Mapping[str, str], fallback: Path) -> dict[str, Any]:
@@ -32,8 +33,12 @@ def evidence(
     active: Ruleset,
     tests_dir: Path,
 ) -> dict[str, Any]:
+    # each side decides on facts derived under its own word lists and catalogue
+    with materialised(files) as root:
+        proposed = RulesInForce(candidate, reference_data(root))
+    in_force = RulesInForce(active, stored_reference(conn, active) or proposed.reference)
     return {
         "check": {"findings": [f.as_dict() for f in lint(candidate.rules)]},
         "tests": run_tests(candidate, files, tests_dir),
-        "simulation": summary(simulate(conn, active, candidate)),
+        "simulation": summary(simulate(conn, in_force, proposed)),
     }
