@@ -71,8 +71,10 @@ def inputs_of(
     answer_rows: Iterable[Any],
     created_at: dt.datetime,
     decided_at: dt.datetime | None,
+    reviewed: bool = False,
 ) -> Inputs | NotRecomputed:
-    """The stored submission and answers parsed again, or why they cannot be."""
+    """The stored submission and answers parsed again, or why they cannot be. A case staff
+    reviewed holds staff's decision time: the rules decided it the day it arrived."""
     if not isinstance(payload, Mapping) or not payload:
         return NotRecomputed(NO_PAYLOAD)
     rows = list(answer_rows)
@@ -100,7 +102,7 @@ def inputs_of(
     answers = RegistryAnswers(
         tuple(by_registry[s.registry.value] for s in REGISTRIES if s.registry.value in by_registry)
     )
-    day = (decided_at or created_at).date()
+    day = (created_at if reviewed or decided_at is None else decided_at).date()
     return Inputs(app, id_check, answers, day)
 
 

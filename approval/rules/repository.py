@@ -106,7 +106,10 @@ def application_facts(conn: Connection, application_id: str) -> Any:
             applications.c.created_at,
             applications.c.decided_at,
             applications.c.payload,
-        ).where(applications.c.id == application_id)
+            review_cases.c.decision.label("staff_decision"),
+        )
+        .outerjoin(review_cases, review_cases.c.application_id == applications.c.id)
+        .where(applications.c.id == application_id)
     ).first()
 
 

@@ -328,7 +328,8 @@ def replay(conn: Connection, application_id: str, rules: RulesInForce) -> dict[s
     if row is None or row.facts is None:
         raise ApplicationNotFound()
     answers = repository.stored_answers(conn, [row.id])[row.id]
-    inputs = inputs_of(row.payload, answers, row.created_at, row.decided_at)
+    reviewed = row.staff_decision is not None
+    inputs = inputs_of(row.payload, answers, row.created_at, row.decided_at, reviewed)
     derived = rederive(inputs, rules.reference, dict(row.facts))
     decision = decide(rules.ruleset, derived.facts)
     return {

@@ -126,7 +126,9 @@ def simulate(
     done = 0
     for row, answer_rows in rows:
         stored = dict(row.facts)
-        inputs = inputs_of(row.payload, answer_rows, row.created_at, row.decided_at)
+        inputs = inputs_of(
+            row.payload, answer_rows, row.created_at, row.decided_at, row.staff_decision is not None
+        )
         old_side = rederive(inputs, baseline.reference, stored)
         new_side = rederive(inputs, candidate.reference, stored)
         if old_side.not_recomputed is not None:
