@@ -27,9 +27,11 @@ from approval.decisions.determination import RulesInForce
 from approval.decisions.facts import ReferenceData
 from approval.decisions.service import Decision, decide
 from approval.engine.ruleset import Ruleset, explain_rules
+from approval.kernel.rule_data import RuleDataError
 from approval.kernel.status import Outcome
 from approval.names.analysis import load_name_lexicon
 from approval.rules import repository
+from approval.rules.errors import RulesetRefused
 from approval.rules.explain import rule_view
 from approval.rules.recompute import inputs_of, rederive
 from approval.rules.service import compile_files, materialised
@@ -56,9 +58,22 @@ def reference_data(rules_dir: Any) -> ReferenceData:
 
 @contextmanager
 def compiled(files: Mapping[str, str]) -> Iterator[RulesInForce]:
-    """A stored version's ruleset and reference data, the ruleset closed afterwards."""
+    """A stored version's ruleset and reference data, the ruleset closed afterwards; a version
+    whose word lists or catalogue cannot be used is refused (422), named by file and line."""
     with materialised(files) as root:
-        reference = reference_data(root)
+        try:
+            reference = reference_data(root)
+        except RuleDataError as exc:
+            name = exc.path.relative_to(root).as_posix() if exc.path.is_relative_to(root) else ""
+            # the folder is a private temporary one: its path means nothing to the reader
+            messages = [(p.line, p.message.replace(f"{root}/", "")) for p in exc.problems]
+            problems = [
+                f"{name}:{line}: {text}" if line is not None else f"{name}: {text}"
+                for line, text in messages
+            ]
+            raise RulesetRefused(
+                "词表或经营范围目录有错误：" + "；".join(problems[:20]), problems=problems
+            ) from None
     ruleset = compile_files(files)
     try:
         yield RulesInForce(ruleset, reference)

@@ -189,6 +189,22 @@ def test_simulation_and_approval_after_staff_approved_a_case_with_conditions(
         "unchanged": 1,
         "counts": {"risky": 0, "tightening": 0, "unchanged": 1},
     }
+    # a candidate that rejects the listed outright tightens what staff approved
+    files = _active_files(client)
+    r12 = "      - registries.market.serious_dishonesty == true\n    outcome: manual_review"
+    assert r12 in files["credit.yaml"]
+    files["credit.yaml"] = files["credit.yaml"].replace(r12, r12.replace("manual_review", "reject"))
+    stricter = _simulated(client, staff, _proposed(client, admin, files))
+    (case,) = stricter["staff"]["tightening"]
+    assert (case["application_id"], case["staff_decision"], case["candidate"]) == (
+        waiting["id"],
+        "approve_with_conditions",
+        "reject",
+    )
+    assert case["caused_by"] == ["R12-SERIOUS-DISHONESTY"]
+    assert stricter["flips_by_rule"] == {"R12-SERIOUS-DISHONESTY": {"manual_review->reject": 1}}
+    assert stricter["staff"]["counts"] == {"risky": 0, "tightening": 1, "unchanged": 0}
+
     approved = client.post(f"/v1/rulesets/{candidate}/approval", headers=_auth(second_admin))
     assert approved.status_code == 200, approved.text
     assert approved.json()["evidence"]["simulation"]["staff"]["decided"] == 1
@@ -216,6 +232,22 @@ def test_a_corrupt_stored_submission_is_counted_not_crashed_on(
     assert report["not_recomputed"] == {"count": 1, "reasons": {"payload_invalid": 1}}
     # decided on its stored facts: the word-list change cannot show for it
     assert [f["application_id"] for f in report["flips"]] == [good]
+
+
+def test_a_version_whose_word_list_cannot_be_used_is_refused_not_crashed_on(
+    client: TestClient, keys: dict[str, str]
+) -> None:
+    files = _active_files(client)
+    files[PROHIBITED] = files[PROHIBITED].replace("categories:", "categories: [", 1)
+    version = _proposed(client, keys["rule_admin"], files)
+    response = client.post(
+        "/v1/rulesets/simulations", json={"version": version}, headers=_auth(keys["staff"])
+    )
+    assert response.status_code == 422, response.text
+    problem = response.json()
+    assert problem["code"] == "ruleset_refused"
+    assert problem["detail"].startswith("词表或经营范围目录有错误：words/prohibited.yaml:"), problem
+    assert "miaopi-rules-" not in problem["detail"]  # no private folder named
 
 
 @pytest.mark.parametrize(
