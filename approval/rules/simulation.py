@@ -18,6 +18,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -47,7 +48,7 @@ STAFF_VERDICTS = {
 Progress = Callable[[int, int], None]
 
 
-def reference_data(rules_dir: Any) -> ReferenceData:
+def reference_data(rules_dir: Path) -> ReferenceData:
     """The word lists and scope catalogue of a rules folder (as the composition root loads
     them; it cannot be imported from here)."""
     return ReferenceData(
