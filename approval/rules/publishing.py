@@ -40,5 +40,6 @@ def evidence(
     return {
         "check": {"findings": [f.as_dict() for f in lint(candidate.rules)]},
         "tests": run_tests(candidate, files, tests_dir),
-        "simulation": summary(simulate(conn, in_force, proposed)),
+        # the staff cases at risk or tightened are listed up to the limit, all counted
+        "simulation": summary(simulate(conn, in_force, proposed, flip_limit=100)),
     }
