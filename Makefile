@@ -33,6 +33,7 @@ lint: install
 
 bench: install system-deps
 	$(BIN)/python loadtest/bench_submit.py
+	$(BIN)/python loadtest/bench_simulation.py
 
 bench-stats: install
 	$(BIN)/python loadtest/bench_stats.py

@@ -11,7 +11,13 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from connectors.base import Registry, RegistryUnavailable
-from connectors.registries import CaseParticulars, Registries, RegistrySpec
+from connectors.registries import (
+    REGISTRIES,
+    CaseParticulars,
+    Registries,
+    RegistrySpec,
+    RegistryTable,
+)
 
 __all__ = ["RegistryAnswer", "RegistryAnswers", "Registries", "ask_registries"]
 
@@ -31,6 +37,26 @@ class RegistryAnswer:
 
     def stored(self) -> dict[str, Any] | None:
         return self.facts.model_dump(mode="json") if self.facts is not None else None
+
+    @classmethod
+    def from_stored(
+        cls,
+        registry: str,
+        available: bool,
+        answer: Any,
+        detail: str | None,
+        latency_ms: int = 0,
+        table: RegistryTable = REGISTRIES,
+    ) -> RegistryAnswer:
+        """The answer again from its stored row (the inverse of :meth:`stored`), its facts
+        rebuilt as the registry's spec types them. KeyError for a registry not in the table,
+        pydantic's ValidationError for an answer that no longer fits its facts model."""
+        spec = table[registry]
+        facts = spec.facts_type.model_validate(answer) if answer is not None else None
+        if not available:
+            # an unavailable registry answered nothing, whatever the row holds
+            return cls(spec.registry, None, detail or "unavailable", latency_ms)
+        return cls(spec.registry, facts, None, latency_ms)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from approval.decisions.determination import RulesInForce
-from approval.engine.language import RuleFileError
 from approval.engine.ruleset import Ruleset
-from approval.kernel.rule_data import RuleDataError
 from approval.rules import gates, repository, service
 from approval.rules.cases import CasesReport, load_cases, run_cases
 from approval.rules.errors import (
@@ -34,11 +30,10 @@ from approval.rules.errors import (
     FlipsNotAcknowledged,
     FourEyesRequired,
     RulesetNotDraft,
-    RulesetRefused,
     WaiverInvalid,
 )
 from approval.rules.lint import lint
-from approval.rules.simulation import simulate, summary
+from approval.rules.simulation import compiled, simulate, summary
 
 ACKNOWLEDGEMENT_MIN = 6  # characters: a reason, not "ok"
 DIGEST_PREFIX_MIN = 12
@@ -48,23 +43,6 @@ DIGEST_PREFIX_MIN = 12
 class Waiver:
     case: str  # the regression case's key
     reason: str
-
-
-@contextmanager
-def compiled(files: Mapping[str, str]) -> Iterator[RulesInForce]:
-    """Files as a running ruleset with its reference data (closed afterwards); a rule file,
-    word list or catalogue that cannot be used refuses them all."""
-    try:
-        rules = service.load_files(files)
-    except (RuleFileError, RuleDataError) as exc:
-        problems = [str(p) for p in exc.problems] if isinstance(exc, RuleFileError) else [str(exc)]
-        raise RulesetRefused(
-            "规则文件有错误：" + "；".join(problems[:20]), problems=problems
-        ) from None
-    try:
-        yield rules
-    finally:
-        rules.ruleset.close()
 
 
 def _cases(files: Mapping[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -97,7 +75,8 @@ def compute_evidence(
         pack_report = _run(candidate.ruleset, base_baseline, pack)
         changes = service.diff(base_files, files)
         changed_rules = [*changes["added"], *(c["rule_id"] for c in changes["changed"])]
-        backtest = summary(simulate(conn, active.ruleset, candidate.ruleset))
+        # the staff cases at risk or tightened are listed up to the limit, all counted
+        backtest = summary(simulate(conn, active, candidate, flip_limit=100))
         findings = [f.as_dict() for f in lint(candidate.ruleset.rules)]
     return {
         "computed_at": now.isoformat(),

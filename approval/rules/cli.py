@@ -216,12 +216,27 @@ def _candidate(db: Any, settings: Settings, version: str | None, path: Path | No
     return service.compile_files(files)
 
 
+def _in_force(db: Any, settings: Settings, ruleset: Any, path: Path | None) -> Any:
+    """``ruleset`` with its word lists and catalogue: the folder's, or its stored version's."""
+    from approval.context import load_reference_data
+    from approval.decisions.determination import RulesInForce
+    from approval.rules.simulation import stored_reference
+
+    reference: Any = None
+    if path is not None:
+        reference = load_reference_data(settings.model_copy(update={"rules_dir": path}))
+    else:
+        with db.reading() as conn:
+            reference = stored_reference(conn, ruleset)
+    return RulesInForce(ruleset, reference or load_reference_data(settings))
+
+
 @rules_app.command("replay")
 def replay(
     application_id: str,
     version: Annotated[str, typer.Option(help="the ruleset version to replay with")],
 ) -> None:
-    """The decision a version would have made on this application's stored facts."""
+    """The decision a version would have made on this application, its facts derived again."""
     from approval.errors import ApprovalError
     from approval.rules import service
 
@@ -231,8 +246,9 @@ def replay(
         try:
             ruleset = _candidate(db, settings, version, None)
             try:
+                rules = _in_force(db, settings, ruleset, None)
                 with db.reading() as conn:
-                    report = service.replay(conn, application_id, ruleset)
+                    report = service.replay(conn, application_id, rules)
             finally:
                 ruleset.close()
         except ApprovalError as exc:
@@ -272,6 +288,8 @@ def simulate(
         except ApprovalError as exc:
             raise _fail(exc) from None
         try:
+            proposed = _in_force(db, settings, candidate, path)
+            in_force = _in_force(db, settings, baseline, None)
             with Progress(transient=True, disable=as_json) as progress:
                 task = progress.add_task("simulating", total=None)
 
@@ -281,8 +299,8 @@ def simulate(
                 with db.reading() as conn:
                     report = run(
                         conn,
-                        baseline,
-                        candidate,
+                        in_force,
+                        proposed,
                         since.replace(tzinfo=dt.UTC) if since else None,
                         progress=advance,
                     )
@@ -305,18 +323,31 @@ def simulate(
         f"{report['flipped']} would flip; {report['differs_from_stored_outcome']} differ from "
         "the outcome stored at the time"
     )
-    disagreements = report["disagrees_with_staff"]
-    typer.echo(
-        f"{len(disagreements)} of {report['staff_decided']} cases staff decided by hand would "
-        "be decided otherwise"
-    )
-    for case in disagreements[:show]:
+    not_recomputed = report["not_recomputed"]
+    if not_recomputed["count"]:
+        reasons = ", ".join(f"{k} {v}" for k, v in not_recomputed["reasons"].items())
         typer.echo(
-            f"  {case['application_id']}: staff {case['staff_decision']}, "
-            f"candidate {case['candidate']} ({', '.join(case['fired']) or 'no rule fired'})"
+            f"{not_recomputed['count']} decided on their stored facts, "
+            f"not derived again ({reasons})"
+        )
+    for rule_id, directions in report["flips_by_rule"].items():
+        typer.echo(f"  {rule_id}: " + ", ".join(f"{d} {n}" for d, n in directions.items()))
+    staff = report["staff"]
+    typer.echo(
+        f"{staff['decided']} cases staff decided by hand: {staff['counts']['risky']} risky "
+        f"(candidate approves what staff rejected), {staff['counts']['tightening']} tightening, "
+        f"{staff['unchanged']} unchanged"
+    )
+    for case in [*staff["risky"], *staff["tightening"]][:show]:
+        typer.echo(
+            f"  {case['class']} {case['application_id']}: staff {case['staff_decision']}, "
+            f"candidate {case['candidate']} ({', '.join(case['caused_by']) or 'no rule fired'})"
         )
     for flip in report["flips"][:show]:
-        typer.echo(f"\n{flip['application_id']}: {flip['before']} -> {flip['after']}")
+        typer.echo(
+            f"\n{flip['application_id']}: {flip['before']} -> {flip['after']} "
+            f"(caused by {', '.join(flip['caused_by']) or '-'})"
+        )
         typer.echo("  before:")
         for rule in flip["why_before"]:
             typer.echo("\n".join("    " + line for line in render_text(rule)))

@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from approval.access.endpoints import allow
 from approval.database import after_commit
-from approval.endpoints import ClockDep, ConnDep, SettingsDep, provided
+from approval.decisions.determination import RulesInForce
+from approval.endpoints import AdapterMissing, ClockDep, ConnDep, SettingsDep, adapters_of, provided
 from approval.engine.ruleset import Ruleset
 from approval.errors import ApplicationNotFound, answered_with
 from approval.kernel.principal import Principal, Role
@@ -35,9 +36,21 @@ from approval.rules.errors import (
     WaiverInvalid,
 )
 from approval.rules.schemas import RulesetList, RulesetVersionRead
-from approval.rules.simulation import simulate
+from approval.rules.simulation import compiled, simulate
 
 RulesetDep = Annotated[Ruleset, provided("ruleset", Ruleset)]
+
+
+async def _rules_in_force(request: Request) -> RulesInForce:
+    """The running ruleset with its reference data, read together (the pair is swapped live)."""
+    running = getattr(adapters_of(request), "rules_in_force", None)
+    rules = running() if callable(running) else None
+    if not isinstance(rules, RulesInForce):
+        raise AdapterMissing("adapter 'rules_in_force' is not provided")
+    return rules
+
+
+RulesInForceDep = Annotated[RulesInForce, Depends(_rules_in_force)]
 
 router = APIRouter(prefix="/v1", tags=["rules"])
 
@@ -93,13 +106,11 @@ def replay_application(
     _principal: Annotated[Principal, Depends(allow(*EXPLAINERS))],
     version: Annotated[str, Query(min_length=6, max_length=64)],
 ) -> Any:
-    """The decision a stored ruleset version would make on the application's stored facts."""
+    """The decision a stored ruleset version would make on the application, its facts derived
+    again from the stored submission and registry answers under that version's reference data."""
     _, files = service.stored_files(conn, version)
-    ruleset = service.compile_files(files)
-    try:
-        return _json(service.replay(conn, application_id, ruleset))
-    finally:
-        ruleset.close()
+    with compiled(files) as rules:
+        return _json(service.replay(conn, application_id, rules))
 
 
 @router.get("/rulesets")
@@ -376,14 +387,12 @@ def shadow_disagreements(
 def simulate_ruleset(
     body: SimulateIn,
     conn: ConnDep,
-    ruleset: RulesetDep,
+    running: RulesInForceDep,
     _principal: Annotated[Principal, Depends(allow(*EXPLAINERS))],
 ) -> Any:
-    """A stored version over stored applications, against the running one."""
+    """A stored version over stored applications, against the running one, each side on facts
+    derived again under its own word lists and catalogue."""
     _, files = service.stored_files(conn, body.version)
-    candidate = service.compile_files(files)
-    try:
-        report = simulate(conn, ruleset, candidate, _since(body.since), flip_limit=body.flip_limit)
-    finally:
-        candidate.close()
+    with compiled(files) as candidate:
+        report = simulate(conn, running, candidate, _since(body.since), flip_limit=body.flip_limit)
     return _json(report)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import Row, func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 
-from approval.database import api_keys, applications
+from approval.database import api_keys, applications, registry_answers
 from approval.review.tables import review_cases
 from approval.rules.tables import rule_changes, ruleset_events, rulesets, shadow_disagreements
 
@@ -177,22 +177,55 @@ def application_facts(conn: Connection, application_id: str) -> Any:
             applications.c.outcome,
             applications.c.status,
             applications.c.created_at,
-        ).where(applications.c.id == application_id)
+            applications.c.decided_at,
+            applications.c.payload,
+            review_cases.c.decision.label("staff_decision"),
+        )
+        .outerjoin(review_cases, review_cases.c.application_id == applications.c.id)
+        .where(applications.c.id == application_id)
     ).first()
 
 
+def stored_answers(conn: Connection, application_ids: Sequence[str]) -> dict[str, list[Any]]:
+    """The registry answers stored with each of these applications."""
+    found: dict[str, list[Any]] = {app_id: [] for app_id in application_ids}
+    if not application_ids:
+        return found
+    rows = conn.execute(
+        select(
+            registry_answers.c.application_id,
+            registry_answers.c.registry,
+            registry_answers.c.available,
+            registry_answers.c.answer,
+            registry_answers.c.detail,
+            registry_answers.c.latency_ms,
+        ).where(registry_answers.c.application_id.in_(list(application_ids)))
+    )
+    for row in rows:
+        found[row.application_id].append(row)
+    return found
+
+
 def stored_applications(
-    conn: Connection, since: dt.datetime | None, batch: int = 2000
-) -> tuple[int, Any]:
-    """How many applications with stored facts there are, and an iterator over them."""
+    conn: Connection, since: dt.datetime | None, batch: int = 1000
+) -> tuple[int, Iterator[tuple[Any, list[Any]]]]:
+    """How many applications with stored facts there are, and an iterator over them, each
+    with its stored registry answers (read a batch at a time, by key: no cursor stays open)."""
     where: list[Any] = [applications.c.facts.is_not(None)]
     if since is not None:
         where.append(applications.c.created_at >= since)
     total = conn.execute(select(func.count()).select_from(applications).where(*where)).scalar_one()
+    return int(total), _in_batches(conn, where, batch)
+
+
+def _in_batches(conn: Connection, where: list[Any], batch: int) -> Iterator[tuple[Any, list[Any]]]:
     # staff's final decision on a manually reviewed case, to compare the candidate with
-    rows = conn.execute(
+    query = (
         select(
             applications.c.id,
+            applications.c.created_at,
+            applications.c.decided_at,
+            applications.c.payload,
             applications.c.facts,
             applications.c.outcome,
             review_cases.c.decision.label("staff_decision"),
@@ -200,7 +233,17 @@ def stored_applications(
         .outerjoin(review_cases, review_cases.c.application_id == applications.c.id)
         .where(*where)
         .order_by(applications.c.created_at, applications.c.id)
-        # on the statement: an option set on the connection would outlive it on the request's
-        .execution_options(yield_per=batch)
+        .limit(batch)
     )
-    return int(total), rows
+    after: tuple[Any, str] | None = None
+    while True:
+        page = query
+        if after is not None:
+            page = query.where(tuple_(applications.c.created_at, applications.c.id) > after)
+        rows = list(conn.execute(page))
+        if not rows:
+            return
+        answers = stored_answers(conn, [row.id for row in rows])
+        for row in rows:
+            yield row, answers[row.id]
+        after = (rows[-1].created_at, rows[-1].id)

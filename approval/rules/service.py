@@ -12,7 +12,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
@@ -36,6 +36,9 @@ from approval.rules.errors import (
     ScheduleRefused,
 )
 from approval.rules.explain import explain
+
+if TYPE_CHECKING:
+    from approval.decisions.determination import RulesInForce
 
 ROOT_NAME = "rules"  # rule locations read rules/identity.yaml:12, wherever the files come from
 
@@ -380,21 +383,29 @@ def explain_application(conn: Connection, application_id: str) -> dict[str, Any]
     }
 
 
-def replay(conn: Connection, application_id: str, ruleset: Ruleset) -> dict[str, Any]:
-    """The decision ``ruleset`` would have made on the application's stored facts."""
+def replay(conn: Connection, application_id: str, rules: RulesInForce) -> dict[str, Any]:
+    """The decision ``rules`` would have made on the application, its facts derived again from
+    the stored submission and registry answers (the stored facts when they cannot be)."""
     from approval.decisions.service import decide
+    from approval.rules.recompute import inputs_of, rederive
 
     row = repository.application_facts(conn, application_id)
     if row is None or row.facts is None:
         raise ApplicationNotFound()
-    decision = decide(ruleset, dict(row.facts))
+    answers = repository.stored_answers(conn, [row.id])[row.id]
+    reviewed = row.staff_decision is not None
+    inputs = inputs_of(row.payload, answers, row.created_at, row.decided_at, reviewed)
+    derived = rederive(inputs, rules.reference, dict(row.facts))
+    decision = decide(rules.ruleset, derived.facts)
     return {
         "application_id": row.id,
         "stored_decision": row.outcome,
         "stored_version": row.ruleset_version,
-        "replayed_version": ruleset.version,
+        "replayed_version": rules.ruleset.version,
         "decision": decision.verdict.value,
         "fired": [r.id for r in decision.fired],
         "reasons": decision.reasons(),
         "changed": decision.verdict.value != row.outcome,
+        "recomputed": derived.not_recomputed is None,
+        "not_recomputed": derived.not_recomputed,
     }

@@ -232,8 +232,26 @@ def test_applications_stored_before_the_templates_still_read_and_replay(
         f"/v1/applications/{created['id']}/replay", params={"version": version[:12]}, headers=staff
     )
     assert replayed.status_code == 200
+    # replay derives the facts again from the stored submission: the entry is named
     (reason,) = [r for r in replayed.json()["reasons"] if r["code"] == "SCOPE_NOT_IN_CATALOG"]
-    # what was never recorded is said to be missing, by its meaning
+    assert "以下条目不在目录中：F1OO1（您是否要找：F1001 日用百货销售" in reason["text"]
+    # a submission that cannot be parsed again replays on the stored facts, and what was never
+    # recorded is said to be missing, by its meaning
+    db = Database(migrated.database_url)
+    try:
+        with db.transaction() as conn:
+            conn.execute(
+                update(applications)
+                .where(applications.c.id == created["id"])
+                .values(payload={"scope": 7})
+            )
+    finally:
+        db.dispose()
+    replayed = client.get(
+        f"/v1/applications/{created['id']}/replay", params={"version": version[:12]}, headers=staff
+    )
+    assert replayed.json()["not_recomputed"] == "payload_invalid"
+    (reason,) = [r for r in replayed.json()["reasons"] if r["code"] == "SCOPE_NOT_IN_CATALOG"]
     assert f"〔{FACTS['scope.unknown_entries'].description}〕" in reason["text"]
 
 
