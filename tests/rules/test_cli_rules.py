@@ -59,8 +59,8 @@ def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
         (
             "请更换名称。",
             "请更换{name.prohibited_wrds}。",
-            "unknown fact 'name.prohibited_wrds' in {name.prohibited_wrds}; "
-            "did you mean 'name.prohibited_words'?",
+            "不认识的事实 'name.prohibited_wrds'（{name.prohibited_wrds}）；"
+            "是不是要写 'name.prohibited_words'？",
         ),
         ('名称中的"{name.prohibited_words}"', '名称中的"{name.prohibited_words"', "unclosed '{'"),
         ("（{name.prohibited_reason}）", "（{}）", "empty placeholder '{}'"),

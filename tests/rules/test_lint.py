@@ -13,7 +13,7 @@ def _rule(rule_id: str, outcome: str, *conditions: str) -> str:
     when = "".join(f"      - {c}\n" for c in conditions)
     return (
         f"  - id: {rule_id}\n    title: t\n    when:\n{when}    outcome: {outcome}\n"
-        "    reason: {code: SOME_CODE, text: t, basis: b}\n"
+        f"    reason: {{code: C_{rule_id.replace('-', '_')}, text: t, basis: 《某条例》第一条}}\n"
     )
 
 
