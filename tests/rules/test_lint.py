@@ -74,11 +74,11 @@ def test_always_true_conditions(tmp_path: Path) -> None:
 
 
 def test_a_rule_firing_on_everything(tmp_path: Path) -> None:
-    (found,) = _lint(tmp_path, _rule("R-ALL", "reject", "operator.age >= 0", "operator.age < 0"))
+    (found,) = _lint(tmp_path, _rule("R-ALL", "reject", "operator.age >= 16", "operator.age < 16"))
     assert found.kind == "unreachable"
-    text = _rule("R-ALL", "reject", "operator.age >= 0").replace(
-        "      - operator.age >= 0\n",
-        "      - any:\n          - operator.age >= 0\n          - operator.age < 0\n",
+    text = _rule("R-ALL", "reject", "operator.age >= 16").replace(
+        "      - operator.age >= 16\n",
+        "      - any:\n          - operator.age >= 16\n          - operator.age < 16\n",
     )
     (found,) = _lint(tmp_path, text)
     assert found.kind == "always_true"
