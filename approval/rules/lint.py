@@ -450,21 +450,23 @@ class _Band:
     conds: Conjunction
 
 
-def _bands(rules: Sequence[Rule]) -> dict[str, list[_Band]]:
-    """Per numeric fact, the deciding rules that only bound that fact to one interval."""
-    found: dict[str, list[_Band]] = {}
+def _bands(rules: Sequence[Rule]) -> dict[tuple[str, tuple[str, ...]], list[_Band]]:
+    """Deciding rules that bound one numeric fact to one interval, grouped by that fact and by
+    the rest of their conditions (bands only compare under the same other conditions)."""
+    found: dict[tuple[str, tuple[str, ...]], list[_Band]] = {}
     for rule in rules:
-        if rule.outcome not in DECIDING:
-            continue
         alts = alternatives(rule.when)
-        if len(alts) != 1 or len(_facts(alts[0])) != 1:
+        if rule.outcome not in DECIDING or len(alts) != 1:
             continue
-        (fact,) = _facts(alts[0])
-        if FACTS[fact].type not in (FactType.INT, FactType.NUMBER):
-            continue
-        if all(c.operator in (*_BAND_OPERATORS, "==") for c in alts[0]):
-            found.setdefault(fact, []).append(_Band(rule, alts[0]))
-    return {fact: bands for fact, bands in found.items() if len(bands) >= 2}
+        for fact in sorted(_facts(alts[0])):
+            if FACTS[fact].type not in (FactType.INT, FactType.NUMBER):
+                continue
+            on_fact = tuple(c for c in alts[0] if c.fact == fact)
+            if not all(c.operator in (*_BAND_OPERATORS, "==") for c in on_fact):
+                continue
+            context = tuple(sorted({" ".join(c.source.split()) for c in alts[0] if c.fact != fact}))
+            found.setdefault((fact, context), []).append(_Band(rule, on_fact))
+    return {key: bands for key, bands in found.items() if len(bands) >= 2}
 
 
 _BAND_OPERATORS = ("<", "<=", ">", ">=")
@@ -513,14 +515,15 @@ def _span_text(run: list[_Piece]) -> str:
         end = "最高"
     else:
         end = f"{_number(last.high)}（{'含' if last.point else '不含'}）"
-    return f"{start}至{end}"
+    return f"{start}至 {end}"
 
 
 def _gaps(rules: Sequence[Rule]) -> list[Finding]:
     """For each banded numeric fact: the stretches weaker than the bands on both sides."""
     found = []
-    for fact, bands in _bands(rules).items():
+    for (fact, context), bands in _bands(rules).items():
         spec = FACTS[fact]
+        when = f"（在 {'、'.join(context)} 时）" if context else ""
         cuts = sorted(
             {float(c.value) for band in bands for c in band.conds}
             | {float(b) for b in (spec.minimum, spec.maximum) if b is not None}
@@ -561,7 +564,7 @@ def _gaps(rules: Sequence[Rule]) -> list[Finding]:
                     Finding(
                         "gap",
                         (before.rule.id, after.rule.id),
-                        f"区间空缺：{spec.description}（{fact}）为 {span} 的申请{falls}；"
+                        f"区间空缺：{spec.description}（{fact}）为 {span} 的申请{when}{falls}；"
                         f"它两侧分别由 {_where(before.rule)}（'{before.rule.outcome.value}'）和 "
                         f"{_where(after.rule)}（'{after.rule.outcome.value}'）处理。"
                         "若两个区间本应相接，请调整阈值",

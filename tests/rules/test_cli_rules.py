@@ -49,7 +49,7 @@ def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
     assert result.exit_code == 1
     assert "1 finding(s) to look at" in result.output
     assert "R08-UNDER-16 (rules/identity.yaml:48)" in result.output
-    assert "R08-AGE-16-17 (rules/identity.yaml:59)" in result.output
+    assert "R08-AGE-16-17 (rules/identity.yaml:62)" in result.output
     assert "both fire when operator.age is 15" in result.output
 
 
