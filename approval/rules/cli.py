@@ -512,11 +512,14 @@ def facts_table() -> str:
     compare, then those only a reason text shows."""
     from approval.engine.facts import FACTS
 
-    lines = ["| fact | type | meaning | values |", "|---|---|---|---|"]
+    lines = ["| fact | type | meaning | values | range |", "|---|---|---|---|---|"]
     for spec in FACTS.values():
         if not spec.reason_only:
             values = ", ".join(f'"{c}"' for c in spec.choices) if spec.choices else ""
-            lines.append(f"| `{spec.name}` | {spec.type.value} | {spec.description} | {values} |")
+            lines.append(
+                f"| `{spec.name}` | {spec.type.value} | {spec.description} | {values} "
+                f"| {spec.range_text} |"
+            )
     lines += [
         "",
         "Only for reason texts (a rule cannot compare them); empty when nothing applies:",
