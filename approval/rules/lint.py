@@ -92,7 +92,7 @@ def _where(rule: Rule) -> str:
 
 
 def _cond(cond: Condition) -> str:
-    return f"'{cond.source}' (line {cond.location.line})"
+    return f"'{cond.source}'（第{cond.location.line}行）"
 
 
 # ---------------------------------------------------------------- representative values
@@ -249,14 +249,14 @@ def _unreachable(rule: Rule, reps: dict[str, list[Any]]) -> Finding | None:
     for conj in alts:
         for fact in sorted(_facts(conj)):
             if not _values(conj, fact, reps):
-                clash = " and ".join(_cond(c) for c in conj if c.fact == fact)
-                reasons.append(f"{clash} cannot both hold")
+                clash = "和".join(_cond(c) for c in conj if c.fact == fact)
+                reasons.append(f"{clash}不可能同时成立")
                 break
-    why = "; ".join(dict.fromkeys(reasons)) or "its conditions contradict each other"
+    why = "；".join(dict.fromkeys(reasons)) or "它的条件互相矛盾"
     return Finding(
         "unreachable",
         (rule.id,),
-        f"{_where(rule)} can never fire: {why}. Fix the thresholds or remove the rule.",
+        f"{_where(rule)} 永远不会触发：{why}。请改正阈值，或删除这条规则。",
     )
 
 
@@ -270,8 +270,8 @@ def _always_true(rule: Rule, reps: dict[str, list[Any]]) -> list[Finding]:
             Finding(
                 "always_true",
                 (rule.id,),
-                f"{_where(rule)} fires on every application: its conditions always hold. "
-                f"Every application would get '{rule.outcome.value}'.",
+                f"{_where(rule)} 对每一份申请都会触发：它的条件总成立，"
+                f"所有申请都会得到 '{rule.outcome.value}'。",
             )
         ]
     for cond in conditions_of(rule.when):
@@ -280,8 +280,8 @@ def _always_true(rule: Rule, reps: dict[str, list[Any]]) -> list[Finding]:
                 Finding(
                     "always_true",
                     (rule.id,),
-                    f"{_where(rule)}: condition {_cond(cond)} is always true, whatever the "
-                    f"application says; remove it or correct the value.",
+                    f"{_where(rule)}：条件 {_cond(cond)} 无论申请内容如何都成立；"
+                    "请删除它或改正数值。",
                 )
             )
     for item in rule.when.items:
@@ -290,8 +290,8 @@ def _always_true(rule: Rule, reps: dict[str, list[Any]]) -> list[Finding]:
                 Finding(
                     "always_true",
                     (rule.id,),
-                    f"{_where(rule)}: the '{item.kind}:' group at line {item.location.line} "
-                    f"always holds, so it does not narrow the rule; correct its values.",
+                    f"{_where(rule)}：第{item.location.line}行的 '{item.kind}:' 组总成立，"
+                    "没有缩小规则的范围；请改正其中的数值。",
                 )
             )
     # a top-level condition implied by the rule's other conditions changes nothing
@@ -315,13 +315,13 @@ def _always_true(rule: Rule, reps: dict[str, list[Any]]) -> list[Finding]:
                 and o.fact == item.fact
                 and implies(Group("all", (o,), o.location), Group("all", (item,), o.location), reps)
             ]
-            source = f"it follows from {_cond(by[0])}" if by else "the other conditions imply it"
+            source = f"它已由 {_cond(by[0])} 蕴含" if by else "其他条件已蕴含它"
             found.append(
                 Finding(
                     "always_true",
                     (rule.id,),
-                    f"{_where(rule)}: condition {_cond(item)} changes nothing: {source}. "
-                    f"Remove it, or correct the value if another range was meant.",
+                    f"{_where(rule)}：条件 {_cond(item)} 不起作用：{source}。"
+                    "请删除它；若本意是另一个范围，请改正数值。",
                     "warning",
                 )
             )
@@ -338,30 +338,31 @@ def _contained(narrow: Rule, wide: Rule, reps: dict[str, list[Any]]) -> Finding 
     if narrow.outcome == wide.outcome:
         if same and narrow.id > wide.id:
             return None  # equal conditions: reported once, on the pair's first rule
-        relation = "has the same conditions as" if same else "only fires when"
+        relation = (
+            f"与 {_where(wide)} 的条件相同" if same else f"只在 {_where(wide)} 也触发时才触发"
+        )
         return Finding(
             "shadowed",
             (narrow.id, wide.id),
-            f"{_where(narrow)} {relation} {_where(wide)} fires, and both give "
-            f"'{narrow.outcome.value}': {narrow.id} never changes a decision. Merge the two "
-            f"rules, or narrow {wide.id} if {narrow.id} was meant to be the only one to apply.",
+            f"{_where(narrow)} {relation}，两者都给出 '{narrow.outcome.value}'："
+            f"{narrow.id} 从不改变任何决定。请合并这两条规则；若本意是只有 {narrow.id} 适用，"
+            f"请缩小 {wide.id} 的范围。",
         )
     if narrow.outcome in DECIDING and wide.outcome in DECIDING:
         if OUTCOME_STRENGTH[wide.outcome] > OUTCOME_STRENGTH[narrow.outcome]:
             return Finding(
                 "overridden",
                 (narrow.id, wide.id),
-                f"{_where(narrow)} ('{narrow.outcome.value}') only fires when {_where(wide)} "
-                f"('{wide.outcome.value}') fires too, and '{wide.outcome.value}' wins: "
-                f"{narrow.id} can never decide an application. If it is meant as an exception, "
-                f"exclude its case from {wide.id}.",
+                f"{_where(narrow)}（'{narrow.outcome.value}'）只在 {_where(wide)}"
+                f"（'{wide.outcome.value}'）也触发时才触发，而 '{wide.outcome.value}' 优先："
+                f"{narrow.id} 永远不能决定一份申请。若它是例外，请在 {wide.id} 中排除这种情形。",
             )
     return None
 
 
 def _show(values: frozenset[Any]) -> str:
     shown = sorted(values, key=lambda v: (str(type(v)), v))
-    return ", ".join(str(v) for v in shown if v != "\0any other text")
+    return "、".join(str(v) for v in shown if v != "\0any other text")
 
 
 def _conflict(a: Rule, b: Rule, reps: dict[str, list[Any]]) -> Finding | None:
@@ -377,23 +378,22 @@ def _conflict(a: Rule, b: Rule, reps: dict[str, list[Any]]) -> Finding | None:
                 strong, weak = (
                     (a, b) if OUTCOME_STRENGTH[a.outcome] > OUTCOME_STRENGTH[b.outcome] else (b, a)
                 )
-                conds_a = " and ".join(_cond(c) for c in conj_a if c.fact == fact)
-                conds_b = " and ".join(_cond(c) for c in conj_b if c.fact == fact)
+                conds_a = "和".join(_cond(c) for c in conj_a if c.fact == fact)
+                conds_b = "和".join(_cond(c) for c in conj_b if c.fact == fact)
                 overlap = _overlap_text(fact, both, [*conj_a, *conj_b])
                 return Finding(
                     "conflict",
                     (a.id, b.id),
-                    f"{_where(a)} ('{a.outcome.value}', {conds_a}) and {_where(b)} "
-                    f"('{b.outcome.value}', {conds_b}) both fire when {fact} is "
-                    f"{overlap}; there '{strong.outcome.value}' wins over "
-                    f"'{weak.outcome.value}'. If the two ranges were meant to meet without "
-                    f"overlapping, move one threshold.",
+                    f"{_where(a)}（'{a.outcome.value}'，{conds_a}）和 {_where(b)}"
+                    f"（'{b.outcome.value}'，{conds_b}）在 {fact} 为 {overlap} 时都会触发；"
+                    f"此时 '{strong.outcome.value}' 优先于 '{weak.outcome.value}'。"
+                    "若两个区间本应相接而不重叠，请移动其中一个阈值。",
                 )
     return None
 
 
 def _overlap_text(fact: str, values: frozenset[Any], conds: Sequence[Condition]) -> str:
-    """The overlap in words: 'at least 0.5 and below 0.6', or the values in common."""
+    """The overlap in words: '不小于 0.5 且小于 0.6', or the values in common."""
     if FACTS[fact].type not in (FactType.INT, FactType.NUMBER) or len(values) == 1:
         return _show(values)
     lows = [(c.value, c.operator == ">") for c in conds if c.operator in (">", ">=")]
@@ -401,11 +401,11 @@ def _overlap_text(fact: str, values: frozenset[Any], conds: Sequence[Condition])
     parts = []
     if lows:
         value, strict = max(lows, key=lambda b: (b[0], b[1]))
-        parts.append(f"{'above' if strict else 'at least'} {value}")
+        parts.append(f"{'大于' if strict else '不小于'} {value}")
     if highs:
         value, strict = min(highs, key=lambda b: (b[0], not b[1]))
-        parts.append(f"{'below' if strict else 'at most'} {value}")
-    return " and ".join(parts) if parts else _show(values)
+        parts.append(f"{'小于' if strict else '不大于'} {value}")
+    return " 且".join(parts) if parts else _show(values)
 
 
 def _out_of_range(rule: Rule) -> list[Finding]:

@@ -50,7 +50,7 @@ def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
     assert "1 finding(s) to look at" in result.output
     assert "R08-UNDER-16 (rules/identity.yaml:48)" in result.output
     assert "R08-AGE-16-17 (rules/identity.yaml:62)" in result.output
-    assert "both fire when operator.age is 15" in result.output
+    assert "在 operator.age 为 15 时都会触发" in result.output
 
 
 @pytest.mark.parametrize(

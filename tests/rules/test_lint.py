@@ -37,8 +37,10 @@ def test_contradictory_conditions_are_unreachable(tmp_path: Path) -> None:
         tmp_path, _rule("R-NEVER", "reject", "operator.age < 16", "operator.age >= 18")
     )
     assert found.kind == "unreachable"
-    assert found.message.startswith(f"R-NEVER ({tmp_path.name}/rules.yaml:2) can never fire")
-    assert "'operator.age < 16' (line 5) and 'operator.age >= 18' (line 6)" in found.message
+    assert found.message.startswith(f"R-NEVER ({tmp_path.name}/rules.yaml:2) 永远不会触发")
+    assert (
+        "'operator.age < 16'（第5行）和'operator.age >= 18'（第6行）不可能同时成立" in found.message
+    )
 
 
 def test_contradictions_in_every_alternative(tmp_path: Path) -> None:
@@ -74,9 +76,9 @@ def test_always_true_conditions(tmp_path: Path) -> None:
         ("always_true", ("R-KIND",)),
         ("always_true", ("R-AGE",)),
     ]
-    assert "is always true" in found[0].message
-    assert "'operator.age < 18' (line 13) changes nothing" in found[1].message
-    assert "it follows from 'operator.age < 16' (line 12)" in found[1].message
+    assert "无论申请内容如何都成立" in found[0].message
+    assert "'operator.age < 18'（第13行） 不起作用" in found[1].message
+    assert "它已由 'operator.age < 16'（第12行） 蕴含" in found[1].message
 
 
 def test_a_rule_firing_on_everything(tmp_path: Path) -> None:
@@ -88,7 +90,7 @@ def test_a_rule_firing_on_everything(tmp_path: Path) -> None:
     )
     (found,) = _lint(tmp_path, text)
     assert found.kind == "always_true"
-    assert "fires on every application" in found.message
+    assert "对每一份申请都会触发" in found.message
 
 
 def test_overlapping_bands_with_conflicting_outcomes(tmp_path: Path) -> None:
@@ -104,8 +106,8 @@ def test_overlapping_bands_with_conflicting_outcomes(tmp_path: Path) -> None:
     )
     assert found.kind == "conflict"
     assert found.rule_ids == ("R-MISMATCH", "R-UNCERTAIN")
-    assert "at least 0.5 and below 0.6" in found.message
-    assert "'reject' wins over 'manual_review'" in found.message
+    assert "为 不小于 0.5 且小于 0.6 时都会触发" in found.message
+    assert "'reject' 优先于 'manual_review'" in found.message
 
 
 def test_overlapping_value_lists_with_conflicting_outcomes(tmp_path: Path) -> None:
@@ -115,7 +117,7 @@ def test_overlapping_value_lists_with_conflicting_outcomes(tmp_path: Path) -> No
         _rule("R-B", "manual_review", 'registries.realestate.registered_use in ["商住", "商业"]'),
     )
     assert found.kind == "conflict"
-    assert "is 商住" in found.message
+    assert "为 商住 时" in found.message
 
 
 def test_a_weaker_rule_inside_a_stronger_one_is_overridden(tmp_path: Path) -> None:
@@ -126,7 +128,7 @@ def test_a_weaker_rule_inside_a_stronger_one_is_overridden(tmp_path: Path) -> No
     )
     assert found.kind == "overridden"
     assert found.rule_ids == ("R-EXCEPTION", "R-MINOR")
-    assert "can never decide an application" in found.message
+    assert "永远不能决定一份申请" in found.message
 
 
 def test_sound_rule_sets_stay_quiet(tmp_path: Path) -> None:

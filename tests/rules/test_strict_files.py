@@ -9,12 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from approval.catalog.items import load_catalog
 from approval.engine.language import RuleFileError, parse_rules_dir
 from approval.kernel.rule_data import RuleDataError
-from approval.kernel.yaml_strict import YamlRefused, compose_strict
+from approval.kernel.yaml_strict import YamlRefused, compose_strict, load_strict
 from approval.names.analysis import load_name_lexicon
 from approval.rules.cases import load_cases
 from approval.settings import PROJECT_ROOT, Settings, get_settings
@@ -270,3 +273,30 @@ def test_rules_test_names_a_failing_case_by_file_and_line(rules_copy: Path) -> N
     assert f"FAILED rules/tests/cases.yaml:{line} (case " in result.output
     baseline, loaded = load_cases(rules_copy / "tests")
     assert (loaded[0].file, loaded[0].line) == ("rules/tests/cases.yaml", 3)
+
+
+# ---------------------------------------------------------------- the strict reader, for any text
+
+
+@given(st.lists(st.tuples(st.sampled_from("abcde"), st.integers(0, 9)), min_size=1, max_size=8))
+def test_a_mapping_is_refused_exactly_when_a_key_repeats(pairs: list[tuple[str, int]]) -> None:
+    text = "".join(f"{key}: {value}\n" for key, value in pairs)
+    keys = [key for key, _ in pairs]
+    if len(set(keys)) == len(keys):
+        data, _ = load_strict(text)
+        assert data == yaml.safe_load(text)
+    else:
+        with pytest.raises(YamlRefused) as caught:
+            load_strict(text)
+        assert len(caught.value.problems) == len(keys) - len(set(keys))
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab:- \n\t\"'[]{}#|>&*!%@`,?")), max_size=60))
+def test_any_text_is_read_or_refused_in_words_never_crashes(text: str) -> None:
+    try:
+        load_strict(text)
+    except YamlRefused as refused:
+        lines = text.split("\n")
+        for problem in refused.problems:
+            assert 1 <= problem.line <= len(lines) + 1
+            assert problem.message
