@@ -40,6 +40,8 @@ def compose_strict(text: str) -> yaml.Node | None:
         raise YamlRefused([describe_yaml_error(exc, text)]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - PyYAML marks every syntax error
         raise YamlRefused([YamlProblem(1, 1, f"无法按YAML读取：{exc}")]) from None
+    except RecursionError:
+        raise YamlRefused([YamlProblem(1, 1, "嵌套层次过深，无法读取")]) from None
     if root is not None:
         duplicates = duplicate_keys(root)
         if duplicates:
@@ -70,11 +72,27 @@ def construct(node: yaml.Node) -> Any:
 
 
 def duplicate_keys(node: yaml.Node) -> list[YamlProblem]:
-    """Every key written twice in one mapping, anywhere in the tree, with both lines."""
+    """Every key written twice in one mapping, anywhere in the tree, with both lines; and every
+    ``&anchor`` that a ``*alias`` repeats (a few aliases can stand for billions of nodes)."""
     found: list[YamlProblem] = []
     stack = [node]
+    visited: set[int] = set()
+    repeated: set[int] = set()
     while stack:
         here = stack.pop()
+        if id(here) in visited:
+            if id(here) not in repeated and not isinstance(here, yaml.ScalarNode):
+                repeated.add(id(here))
+                found.append(
+                    YamlProblem(
+                        here.start_mark.line + 1,
+                        here.start_mark.column + 1,
+                        "这里用 & 定义的内容又被 * 引用：规则数据不支持锚点和引用，"
+                        "请把内容直接写出来",
+                    )
+                )
+            continue
+        visited.add(id(here))
         if isinstance(here, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key, value in here.value:

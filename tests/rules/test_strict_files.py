@@ -300,3 +300,13 @@ def test_any_text_is_read_or_refused_in_words_never_crashes(text: str) -> None:
         for problem in refused.problems:
             assert 1 <= problem.line <= len(lines) + 1
             assert problem.message
+
+
+def test_aliases_that_repeat_a_list_are_refused_before_anything_expands_them() -> None:
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x]"] + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join(['*' + chr(97 + i)] * 9)}]" for i in range(9)
+    ]
+    with pytest.raises(YamlRefused) as caught:
+        compose_strict("\n".join(levels) + "\n")
+    assert caught.value.problems[0].line == 1
+    assert "不支持锚点和引用" in caught.value.problems[0].message
