@@ -17,6 +17,7 @@ applicant typed stays out of it.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import unicodedata
 from collections.abc import Callable
@@ -158,6 +159,24 @@ class FactSpec:
     choices: tuple[str, ...] = ()
     # shown in reason texts only: no rule compares it and the engine never sees it
     reason_only: bool = False
+    # the values a number can take (inclusive); a condition outside them always or never holds
+    minimum: float | None = None
+    maximum: float | None = None
+
+    @property
+    def range_text(self) -> str:
+        """The declared range in words, e.g. 0–1 or ≥ 0; empty when none is declared."""
+
+        def shown(bound: float) -> str:
+            return f"{bound:g}"
+
+        if self.minimum is not None and self.maximum is not None:
+            return f"{shown(self.minimum)}–{shown(self.maximum)}"
+        if self.minimum is not None:
+            return f"≥ {shown(self.minimum)}"
+        if self.maximum is not None:
+            return f"≤ {shown(self.maximum)}"
+        return ""
 
     def as_text(self, value: Any) -> str:
         """The value as a reason text shows it: lists joined with 、, numbers plain."""
@@ -968,6 +987,19 @@ FACTS: dict[str, FactSpec] = {
         ),
     )
 }
+
+# Value ranges of the numeric facts. Every whole-number fact is an age, a count or a length,
+# so none is below 0; the ones with an upper bound are named here.
+_RANGES: dict[str, tuple[float | None, float | None]] = {
+    "operator.age": (0, 150),
+    "identity.face_match_score": (0, 1),
+}
+for _name, _spec in list(FACTS.items()):
+    if _name in _RANGES:
+        _low, _high = _RANGES[_name]
+        FACTS[_name] = dataclasses.replace(_spec, minimum=_low, maximum=_high)
+    elif _spec.type is FactType.INT:
+        FACTS[_name] = dataclasses.replace(_spec, minimum=0)
 
 
 NAME_FACTS: frozenset[str] = frozenset(_NAME_DERIVATIONS)

@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from approval.kernel.yaml_strict import YamlRefused, load_strict
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -55,29 +57,20 @@ _FIELD_MESSAGES = {
 def read_rule_data(path: Path, model: type[Model]) -> tuple[Model, yaml.Node]:
     """Parse a YAML rule data file into `model`, keeping the node tree for line numbers.
 
-    Any YAML error, duplicate key or schema violation is raised as `RuleDataError` listing every
-    problem with its line.
+    Any YAML error, every duplicate key (with both lines) and every schema violation is raised
+    as `RuleDataError` listing each problem with its line.
     """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise RuleDataError(path, [Problem(None, f"无法读取文件：{exc}")]) from exc
-    loader = yaml.SafeLoader(text)
     try:
-        root = loader.get_single_node()
-        if root is None:
-            raise RuleDataError(path, [Problem(1, "文件为空")])
-        _refuse_duplicate_keys(path, root)
-        data: Any = loader.construct_document(root)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else None
-        problem = exc.problem or exc.context or "无法解析"
-        raise RuleDataError(path, [Problem(line, f"YAML 语法错误：{problem}")]) from exc
-    except yaml.YAMLError as exc:
-        raise RuleDataError(path, [Problem(None, f"YAML 语法错误：{exc}")]) from exc
-    finally:
-        loader.dispose()
+        data, root = load_strict(text)
+    except YamlRefused as exc:
+        problems = [Problem(p.line, p.message) for p in exc.problems]
+        raise RuleDataError(path, problems) from None
+    if root is None:
+        raise RuleDataError(path, [Problem(1, "文件为空")])
     try:
         return model.model_validate(data), root
     except ValidationError as exc:
@@ -105,22 +98,6 @@ def _describe(error: Any) -> str:
     if template is None:
         return f"{field}: {error['msg']}"
     return template.format(field=field, input=error.get("input"))
-
-
-def _refuse_duplicate_keys(path: Path, node: yaml.Node) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[str, int] = {}
-        for key, value in node.value:
-            if isinstance(key, yaml.ScalarNode):
-                line = key.start_mark.line + 1
-                if key.value in seen:
-                    message = f"键 {key.value} 重复：第 {seen[key.value]} 行与第 {line} 行"
-                    raise RuleDataError(path, [Problem(line, message)])
-                seen[key.value] = line
-            _refuse_duplicate_keys(path, value)
-    elif isinstance(node, yaml.SequenceNode):
-        for child in node.value:
-            _refuse_duplicate_keys(path, child)
 
 
 def child_node(node: yaml.Node, key: str) -> yaml.Node | None:

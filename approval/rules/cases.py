@@ -8,6 +8,7 @@ as the applicant reads it, its placeholders filled from the case's facts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,16 @@ import yaml
 from approval.engine.compiler import evaluate_condition
 from approval.engine.language import Condition, Group, Rule, conditions_of
 from approval.engine.ruleset import Ruleset
+from approval.kernel.rule_data import Problem, RuleDataError
+from approval.kernel.yaml_strict import YamlRefused, load_strict
 from approval.rules.explain import explain, verdict_of
+
+
+class Case(dict[str, Any]):
+    """One case as written, and where: the file and line its ``- rule:`` entry starts."""
+
+    file: str | None = None
+    line: int | None = None
 
 
 @dataclass
@@ -27,10 +37,19 @@ class CaseResult:
     decision: str
     fired: list[str]
     problems: list[str]
+    file: str | None = None
+    line: int | None = None
 
     @property
     def passed(self) -> bool:
         return not self.problems
+
+    @property
+    def place(self) -> str:
+        """file:line of the case when known, else its number."""
+        if self.file is not None and self.line is not None:
+            return f"{self.file}:{self.line}"
+        return f"case {self.number}"
 
 
 @dataclass
@@ -67,17 +86,52 @@ class CasesReport:
             "cases": len(self.results),
             "failed": len(self.failed),
             "failures": [
-                {"case": r.number, "rule": r.case.get("rule"), "problems": r.problems}
+                {
+                    "case": r.number,
+                    "file": r.file,
+                    "line": r.line,
+                    "rule": r.case.get("rule"),
+                    "problems": r.problems,
+                }
                 for r in self.failed
             ],
             "coverage": self.coverage.as_dict(),
         }
 
 
-def load_cases(tests_dir: Path) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    baseline = yaml.safe_load((tests_dir / "baseline.yaml").read_text(encoding="utf-8"))
-    cases = yaml.safe_load((tests_dir / "cases.yaml").read_text(encoding="utf-8"))
-    return dict(baseline["baseline"]), list(cases["cases"])
+def _read(path: Path, key: str) -> tuple[Any, yaml.Node]:
+    """The ``key:`` entry of a test file and its node, read strictly (duplicate keys refused)."""
+    try:
+        data, root = load_strict(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RuleDataError(path, [Problem(None, f"无法读取文件：{exc}")]) from exc
+    except YamlRefused as exc:
+        raise RuleDataError(path, [Problem(p.line, p.message) for p in exc.problems]) from None
+    if not isinstance(data, dict) or key not in data or root is None:
+        raise RuleDataError(path, [Problem(1, f"文件要以 {key}: 开头")])
+    node = next(v for k, v in root.value if isinstance(k, yaml.ScalarNode) and k.value == key)
+    return data[key], node
+
+
+def load_cases(tests_dir: Path) -> tuple[dict[str, Any], list[Case]]:
+    """The baseline facts and the cases, each case knowing its file and line."""
+    baseline, _ = _read(tests_dir / "baseline.yaml", "baseline")
+    cases_path = tests_dir / "cases.yaml"
+    entries, node = _read(cases_path, "cases")
+    if not isinstance(baseline, dict):
+        raise RuleDataError(tests_dir / "baseline.yaml", [Problem(1, "baseline 下要写键值对")])
+    if not isinstance(entries, list) or not isinstance(node, yaml.SequenceNode):
+        raise RuleDataError(cases_path, [Problem(1, "cases 下要写案例列表（每个以 - 开头）")])
+    shown = f"{tests_dir.parent.name}/{tests_dir.name}/cases.yaml"
+    cases = []
+    for entry, entry_node in zip(entries, node.value, strict=True):
+        if not isinstance(entry, dict):
+            line = entry_node.start_mark.line + 1
+            raise RuleDataError(cases_path, [Problem(line, "每个案例要写成键值对（rule、facts…）")])
+        case = Case(entry)
+        case.file, case.line = shown, entry_node.start_mark.line + 1
+        cases.append(case)
+    return dict(baseline), cases
 
 
 def _group_with(group: Group, facts: dict[str, Any], target: Condition, forced: bool) -> bool:
@@ -102,7 +156,7 @@ def decisive(rule: Rule, facts: dict[str, Any]) -> list[tuple[Condition, bool]]:
 
 
 def run_cases(
-    ruleset: Ruleset, baseline: dict[str, Any], cases: list[dict[str, Any]]
+    ruleset: Ruleset, baseline: dict[str, Any], cases: Sequence[dict[str, Any]]
 ) -> CasesReport:
     results = []
     fired_seen: set[str] = set()
@@ -111,10 +165,11 @@ def run_cases(
     for number, case in enumerate(cases, start=1):
         facts = {**baseline, **case.get("facts", {})}
         problems: list[str] = []
+        place = {"file": getattr(case, "file", None), "line": getattr(case, "line", None)}
         try:
             fired_rules = ruleset.fired(facts)
         except (KeyError, TypeError) as exc:
-            results.append(CaseResult(number, case, "-", [], [f"facts refused: {exc}"]))
+            results.append(CaseResult(number, case, "-", [], [f"facts refused: {exc}"], **place))
             continue
         fired = [r.id for r in fired_rules]
         decision = verdict_of(fired_rules)
@@ -133,7 +188,7 @@ def run_cases(
             text = ruleset.by_id[rule_id].reason.render(facts)
             if text != case["text"]:
                 problems.append(f"reason text expected {case['text']!r}, actual {text!r}")
-        results.append(CaseResult(number, case, decision, fired, problems))
+        results.append(CaseResult(number, case, decision, fired, problems, **place))
         for rule in ruleset.rules:
             (fired_seen if rule.id in fired else quiet_seen).add(rule.id)
             for cond, truth in decisive(rule, facts):
@@ -163,7 +218,10 @@ def explain_failure(ruleset: Ruleset, baseline: dict[str, Any], result: CaseResu
 
     case = result.case
     facts = {**baseline, **case.get("facts", {})}
-    lines = [f"case {result.number} (rule {case.get('rule')}), facts changed: {case.get('facts')}"]
+    lines = [
+        f"{result.place} (case {result.number}, rule {case.get('rule')}), "
+        f"facts changed: {case.get('facts')}"
+    ]
     lines += [f"  - {p}" for p in result.problems]
     lines.append(f"  expected decision: {case.get('decision')}   actual: {result.decision}")
     lines.append(f"  fired: {', '.join(result.fired) or 'nothing'}")

@@ -20,8 +20,9 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from approval.engine.ruleset import Ruleset
+from approval.kernel.rule_data import RuleDataError
 from approval.rules import gates, repository, service
-from approval.rules.cases import CasesReport, load_cases, run_cases
+from approval.rules.cases import Case, CasesReport, load_cases, run_cases
 from approval.rules.errors import (
     ChangeBlocked,
     ChangeNotDraft,
@@ -30,9 +31,10 @@ from approval.rules.errors import (
     FlipsNotAcknowledged,
     FourEyesRequired,
     RulesetNotDraft,
+    RulesetRefused,
     WaiverInvalid,
 )
-from approval.rules.lint import lint
+from approval.rules.lint import lint, lint_words
 from approval.rules.simulation import compiled, simulate, summary
 
 ACKNOWLEDGEMENT_MIN = 6  # characters: a reason, not "ok"
@@ -45,17 +47,23 @@ class Waiver:
     reason: str
 
 
-def _cases(files: Mapping[str, str]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _cases(files: Mapping[str, str]) -> tuple[dict[str, Any], list[Case]]:
     """A version's own test cases; none when it brought none (never the folder's)."""
     if "tests/cases.yaml" not in files or "tests/baseline.yaml" not in files:
         return {}, []
-    with service.materialised(
-        {k: v for k, v in files.items() if k.startswith("tests/") or "/" not in k}
-    ) as root:
-        return load_cases(root / "tests")
+    with service.materialised({k: v for k, v in files.items() if k.startswith("tests/")}) as root:
+        try:
+            return load_cases(root / "tests")
+        except RuleDataError as exc:
+            problems = [str(p) for p in exc.problems]
+            raise RulesetRefused(
+                "测试用例文件有错误：" + "；".join(problems[:20]), problems=problems
+            ) from None
 
 
-def _run(ruleset: Ruleset, baseline: dict[str, Any], cases: list[dict[str, Any]]) -> CasesReport:
+def _run(
+    ruleset: Ruleset, baseline: dict[str, Any], cases: Sequence[dict[str, Any]]
+) -> CasesReport:
     return run_cases(ruleset, baseline, cases)
 
 
@@ -77,7 +85,13 @@ def compute_evidence(
         changed_rules = [*changes["added"], *(c["rule_id"] for c in changes["changed"])]
         # the staff cases at risk or tightened are listed up to the limit, all counted
         backtest = summary(simulate(conn, active, candidate, flip_limit=100))
-        findings = [f.as_dict() for f in lint(candidate.ruleset.rules)]
+        findings = [
+            f.as_dict()
+            for f in [
+                *lint(candidate.ruleset.rules, now.date()),
+                *lint_words(candidate.reference.names),
+            ]
+        ]
     return {
         "computed_at": now.isoformat(),
         "version": service.version_of(files),

@@ -75,26 +75,44 @@ def _bootstrapped(db: Any, settings: Settings) -> None:
 
 @rules_app.command("check")
 def check(path: PathOption = None) -> None:
-    """Parse and check every rule file, word list and the scope catalogue; then lint the rules.
+    """Parse and check every rule file, word list, catalogue and test case; then lint them.
 
-    Exit 2 when a file is refused, 1 when the lint has findings, 0 when all is well.
+    Exit 2 when a file is refused, 1 when the lint has an error, 0 otherwise (warnings, such as
+    pairs the lint could not decide, are printed but do not fail).
     """
-    from approval.rules.lint import lint
+    from approval.kernel.rule_data import RuleDataError
+    from approval.names.analysis import load_name_lexicon
+    from approval.rules.cases import load_cases
+    from approval.rules.lint import lint, lint_words
 
     settings = get_settings()
     rules_dir = _dir(settings, path)
     ruleset = _load_or_exit(settings, rules_dir)
     try:
-        findings = lint(ruleset.rules)
+        if (rules_dir / "tests").is_dir():
+            load_cases(rules_dir / "tests")
+        findings = lint(ruleset.rules, _now(settings).date())
+        findings += lint_words(load_name_lexicon(rules_dir / "words"))
         summary = f"{len(ruleset.rules)} rules, version {ruleset.version[:12]}"
+    except RuleDataError as exc:
+        typer.echo(f"refused: the rules in {rules_dir} cannot be used:\n{exc}", err=True)
+        raise typer.Exit(2) from None
     finally:
         ruleset.close()
+    errors = [f for f in findings if f.is_error]
     if findings:
-        typer.echo(f"{len(findings)} finding(s) to look at ({summary}):")
+        typer.echo(
+            f"{len(findings)} finding(s) to look at ({summary}): {len(errors)} error(s), "
+            f"{len(findings) - len(errors)} warning(s)"
+        )
         for finding in findings:
             typer.echo(f"- {finding}")
+    if errors:
         raise typer.Exit(1)
-    typer.echo(f"ok: {summary}; the lint found nothing")
+    if findings:
+        typer.echo(f"ok: {summary}; no errors, the warnings above are to read")
+    else:
+        typer.echo(f"ok: {summary}; the lint found nothing")
 
 
 @rules_app.command("test")
@@ -105,6 +123,7 @@ def run_tests(
     ] = True,
 ) -> None:
     """Run the example cases in rules/tests; show failures with explanations, and coverage."""
+    from approval.kernel.rule_data import RuleDataError
     from approval.rules.cases import explain_failure, load_cases, run_cases
 
     settings = get_settings()
@@ -116,6 +135,9 @@ def run_tests(
         for result in report.failed:
             typer.echo("FAILED " + "\n".join(explain_failure(ruleset, baseline, result)))
             typer.echo("")
+    except RuleDataError as exc:
+        typer.echo(f"refused: the test cases cannot be used:\n{exc}", err=True)
+        raise typer.Exit(2) from None
     finally:
         ruleset.close()
     cov = report.coverage
@@ -375,16 +397,37 @@ def disagreements(limit: int = 50) -> None:
         typer.echo("no disagreements recorded")
 
 
+@rules_app.command("list")
+def list_rules(path: PathOption = None) -> None:
+    """Every rule: id, outcome, title, who answers for it, its source and review date."""
+    settings = get_settings()
+    ruleset = _load_or_exit(settings, _dir(settings, path))
+    try:
+        rules = list(ruleset.rules)
+    finally:
+        ruleset.close()
+    for rule in rules:
+        meta = rule.meta
+        review = meta.review_by.isoformat() if meta.review_by else "-"
+        typer.echo(
+            f"{rule.id:24} {rule.outcome.value:24} {rule.title}  "
+            f"owner: {meta.owner or '-'}  review_by: {review}  source: {meta.source or '-'}"
+        )
+
+
 def facts_table() -> str:
     """The fact schema as Markdown tables (rules/README.md embeds them): the facts a rule may
     compare, then those only a reason text shows."""
     from approval.engine.facts import FACTS
 
-    lines = ["| fact | type | meaning | values |", "|---|---|---|---|"]
+    lines = ["| fact | type | meaning | values | range |", "|---|---|---|---|---|"]
     for spec in FACTS.values():
         if not spec.reason_only:
             values = ", ".join(f'"{c}"' for c in spec.choices) if spec.choices else ""
-            lines.append(f"| `{spec.name}` | {spec.type.value} | {spec.description} | {values} |")
+            lines.append(
+                f"| `{spec.name}` | {spec.type.value} | {spec.description} | {values} "
+                f"| {spec.range_text} |"
+            )
     lines += [
         "",
         "Only for reason texts (a rule cannot compare them); empty when nothing applies:",

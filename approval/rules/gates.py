@@ -34,7 +34,7 @@ def digest(evidence: Mapping[str, Any]) -> str:
 
 
 def passing_cases(report: CasesReport) -> list[dict[str, Any]]:
-    return [dict(result.case) for result in report.results if result.passed]
+    return [result.case for result in report.results if result.passed]
 
 
 def _shown(case: Mapping[str, Any]) -> dict[str, Any]:
@@ -44,7 +44,7 @@ def _shown(case: Mapping[str, Any]) -> dict[str, Any]:
         "fires": case.get("fires"),
         "decision": case.get("decision"),
         "facts": case.get("facts", {}),
-        **({"line": case["line"]} if "line" in case else {}),
+        "line": getattr(case, "line", None),
     }
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, model_validator
 
 from approval.catalog.scope import ScopeCatalog
+from approval.kernel.rule_data import read_rule_data
 
 
 class Department(BaseModel):
@@ -62,4 +62,4 @@ class DepartmentMap(BaseModel):
 @cache
 def load_department_map(rules_dir: Path) -> DepartmentMap:
     path = rules_dir / "supervision" / "departments.yaml"
-    return DepartmentMap.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    return read_rule_data(path, DepartmentMap)[0]

@@ -172,7 +172,7 @@ def test_bad_yaml_is_refused_with_its_line(tmp_path: Path) -> None:
     )
     error = refused(path)
     assert error.line in (3, 4)
-    assert "YAML" in str(error)
+    assert "花括号 { 没有闭合" in str(error)
 
 
 def test_unknown_kind_is_refused_at_its_line_with_a_suggestion(tmp_path: Path) -> None:

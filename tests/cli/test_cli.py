@@ -64,4 +64,4 @@ def test_a_broken_rule_file_is_refused_with_file_and_line(
         result = runner.invoke(app, command)
         assert result.exit_code == 2
         assert "rules/identity.yaml:" in result.output
-        assert "did you mean 'operator.age'" in result.output
+        assert "是不是要写 'operator.age'" in result.output

@@ -91,7 +91,7 @@ def test_a_rule_naming_an_undeclared_fact_is_refused(tmp_path: Path) -> None:
         "    reason: {code: ID_NUMBER_INVALID, text: 校验不通过, basis: GB 11643-1999}\n",
         encoding="utf-8",
     )
-    with pytest.raises(RuleFileError, match="unknown fact 'operator.id_check_ok'"):
+    with pytest.raises(RuleFileError, match="不认识的事实 'operator.id_check_ok'"):
         parse_rules_dir(tmp_path)
 
 

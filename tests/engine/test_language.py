@@ -36,26 +36,25 @@ def test_good_file_parses(tmp_path: Path) -> None:
 def test_unknown_fact_names_line_and_suggestion(tmp_path: Path) -> None:
     problems = _problems(tmp_path, GOOD.replace("operator.age", "operator.agee"))
     assert problems == [
-        f"{tmp_path.name}/rules.yaml:5:9: "
-        "unknown fact 'operator.agee'; did you mean 'operator.age'?"
+        f"{tmp_path.name}/rules.yaml:5:9: 不认识的事实 'operator.agee'；是不是要写 'operator.age'？"
     ]
 
 
 def test_type_mismatch_is_refused(tmp_path: Path) -> None:
     (problem,) = _problems(tmp_path, GOOD.replace("operator.age < 16", 'operator.age == "16"'))
     assert ":5:9:" in problem
-    assert "operator.age is int" in problem
+    assert "operator.age 是整数" in problem
 
 
 def test_ordering_on_text_is_refused(tmp_path: Path) -> None:
     (problem,) = _problems(tmp_path, GOOD.replace("operator.age < 16", "name.present < 1"))
-    assert "compares numbers" in problem
+    assert "用于比较数值大小" in problem
 
 
 def test_unknown_enum_value_suggests(tmp_path: Path) -> None:
     text = GOOD.replace("operator.age < 16", 'premises.kind == "physcal"')
     (problem,) = _problems(tmp_path, text)
-    assert "did you mean 'physical'" in problem
+    assert "是不是要写 'physical'" in problem
 
 
 def test_unknown_outcome_and_missing_reason(tmp_path: Path) -> None:
@@ -63,19 +62,20 @@ def test_unknown_outcome_and_missing_reason(tmp_path: Path) -> None:
         "    reason: {code: AGE, text: 太小, basis: 民法典第十七条}\n", ""
     )
     problems = _problems(tmp_path, text)
-    assert any("unknown outcome 'rejct'" in p and "did you mean 'reject'" in p for p in problems)
-    assert any("rule is missing 'reason'" in p for p in problems)
+    assert any("不认识的结果 'rejct'" in p and "是不是要写 'reject'" in p for p in problems)
+    assert any("规则缺少 'reason'" in p for p in problems)
 
 
 def test_missing_legal_basis(tmp_path: Path) -> None:
     (problem,) = _problems(tmp_path, GOOD.replace(", basis: 民法典第十七条", ""))
-    assert "reason is missing 'basis'" in problem
+    assert "reason 缺少 'basis'" in problem
 
 
 def test_yaml_syntax_error_has_location(tmp_path: Path) -> None:
     (problem,) = _problems(tmp_path, GOOD.replace("title: 未满16周岁", "title: [未满16周岁"))
     assert problem.startswith(f"{tmp_path.name}/rules.yaml:")
-    assert "YAML syntax" in problem
+    assert "方括号 [ 没有闭合" in problem
+    assert "（第3行：title: [未满16周岁）" in problem
 
 
 def test_duplicate_ids_across_files(tmp_path: Path) -> None:
@@ -84,7 +84,7 @@ def test_duplicate_ids_across_files(tmp_path: Path) -> None:
     with pytest.raises(RuleFileError) as caught:
         parse_rules_dir(tmp_path)
     (problem,) = caught.value.problems
-    assert "duplicate rule id R08-UNDER-16" in problem.message
+    assert "规则 id R08-UNDER-16 重复" in problem.message
     assert problem.location.file.endswith("b.yaml")
 
 

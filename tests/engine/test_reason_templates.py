@@ -91,14 +91,14 @@ def test_an_unknown_placeholder_is_refused_with_line_column_and_suggestion(
 ) -> None:
     problems = _problems(tmp_path, "名称含{name.prohibited_word}，请更换。")
     assert problems == [
-        f"{tmp_path.name}/rules.yaml:9:16: reason text: unknown fact 'name.prohibited_word' in "
-        "{name.prohibited_word}; did you mean 'name.prohibited_words'?"
+        f"{tmp_path.name}/rules.yaml:9:16: 原因文字：不认识的事实 'name.prohibited_word'"
+        "（{name.prohibited_word}）；是不是要写 'name.prohibited_words'？"
     ]
 
 
 def test_a_retired_fact_is_no_placeholder(tmp_path: Path) -> None:
     (problem,) = _problems(tmp_path, "校验{operator.id_check_ok}")
-    assert "unknown fact 'operator.id_check_ok'" in problem
+    assert "不认识的事实 'operator.id_check_ok'" in problem
 
 
 @pytest.mark.parametrize(
@@ -118,7 +118,7 @@ def test_a_malformed_placeholder_is_refused_where_it_stands(
     tmp_path: Path, text: str, column: int, says: str
 ) -> None:
     (problem,) = _problems(tmp_path, text)
-    assert problem.startswith(f"{tmp_path.name}/rules.yaml:9:{column}: reason text: ")
+    assert problem.startswith(f"{tmp_path.name}/rules.yaml:9:{column}: 原因文字：")
     assert says in problem
 
 
@@ -126,12 +126,12 @@ def test_a_text_on_several_lines_is_refused_at_its_start(tmp_path: Path) -> None
     text = ">-\n        经营者{operator.agee}\n        周岁"
     (problem,) = _problems(tmp_path, text)
     assert problem.startswith(f"{tmp_path.name}/rules.yaml:9:13: ")
-    assert "did you mean 'operator.age'" in problem
+    assert "是不是要写 'operator.age'" in problem
 
 
 def test_every_problem_of_a_text_is_told_at_once(tmp_path: Path) -> None:
     malformed = _problems(tmp_path, "x{}y}z{")
-    assert [p.split(": reason text: ")[0][-2:] for p in malformed] == ["14", "17", "19"]
+    assert [p.split(": 原因文字：")[0][-2:] for p in malformed] == ["14", "17", "19"]
     unknown = _problems(tmp_path, "x{operator.agee}{name.org_frm}")
     assert ["operator.agee" in unknown[0], "name.org_frm" in unknown[1]] == [True, True]
 
@@ -139,12 +139,12 @@ def test_every_problem_of_a_text_is_told_at_once(tmp_path: Path) -> None:
 def test_a_text_starting_with_a_placeholder_must_be_quoted(tmp_path: Path) -> None:
     (whole,) = _problems(tmp_path, "{operator.age}")
     assert whole.startswith(f"{tmp_path.name}/rules.yaml:9:13: ")
-    assert "read by YAML as a mapping" in whole
+    assert "会被YAML当作键值对" in whole
     assert 'text: "{operator.age}' in whole
     (started,) = _problems(tmp_path, "{operator.age}周岁")
     assert started.startswith(f"{tmp_path.name}/rules.yaml:9:")
-    assert "YAML syntax" in started
-    assert "goes in quotes" in started
+    assert "缩进不对" in started
+    assert "文字要加引号" in started
     (rule,) = parse_rules_dir(_rule_with(tmp_path, '"{operator.age}周岁"'))
     assert rule.reason.render({"operator.age": 15}) == "15周岁"
 
@@ -155,8 +155,8 @@ def test_a_rule_cannot_compare_a_fact_made_for_reason_texts(tmp_path: Path) -> N
         parse_rules_dir(write_rules(tmp_path, text))
     (problem,) = [str(p) for p in caught.value.problems]
     assert problem == (
-        f"{tmp_path.name}/rules.yaml:5:9: 'name.org_form' is shown in reason texts only "
-        "({name.org_form}); a rule cannot compare it"
+        f"{tmp_path.name}/rules.yaml:5:9: 'name.org_form' 只用于原因文字"
+        "（{name.org_form}），规则不能拿它作比较"
     )
 
 

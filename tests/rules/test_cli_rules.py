@@ -51,8 +51,8 @@ def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
     assert result.exit_code == 1
     assert "1 finding(s) to look at" in result.output
     assert "R08-UNDER-16 (rules/identity.yaml:48)" in result.output
-    assert "R08-AGE-16-17 (rules/identity.yaml:59)" in result.output
-    assert "both fire when operator.age is 15" in result.output
+    assert "R08-AGE-16-17 (rules/identity.yaml:62)" in result.output
+    assert "在 operator.age 为 15 时都会触发" in result.output
 
 
 @pytest.mark.parametrize(
@@ -61,8 +61,8 @@ def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
         (
             "请更换名称。",
             "请更换{name.prohibited_wrds}。",
-            "unknown fact 'name.prohibited_wrds' in {name.prohibited_wrds}; "
-            "did you mean 'name.prohibited_words'?",
+            "不认识的事实 'name.prohibited_wrds'（{name.prohibited_wrds}）；"
+            "是不是要写 'name.prohibited_words'？",
         ),
         ('名称中的"{name.prohibited_words}"', '名称中的"{name.prohibited_words"', "unclosed '{'"),
         ("（{name.prohibited_reason}）", "（{}）", "empty placeholder '{}'"),

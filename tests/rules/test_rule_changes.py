@@ -219,7 +219,7 @@ def test_an_always_true_reject_rule_is_stopped_at_the_gate(
         "          - operator.age >= 16\n"
         "          - operator.age < 16\n"
         "    outcome: reject\n"
-        "    reason: {code: ALWAYS, text: 驳回。, basis: 《测试》}\n"
+        "    reason: {code: ALWAYS, text: 驳回。, basis: 《促进个体工商户发展条例》第十条}\n"
     )
     change = _propose(client, a1, always)
     assert _gates(change)["lint"] is False
