@@ -345,6 +345,9 @@ def _parse_rule(node: yaml.Node, file: str, out: _Collector) -> Rule | None:
     return Rule(rule_id, title, when, outcome, reason, location)
 
 
+_NO_RULES = yaml.SequenceNode("tag:yaml.org,2002:seq", [])
+
+
 def parse_rule_file(path: Path, display_name: str | None = None) -> list[Rule]:
     """Parse one rule file; raise RuleFileError with every problem found."""
     file = display_name or path.name
@@ -363,13 +366,19 @@ def parse_rule_file(path: Path, display_name: str | None = None) -> list[Rule]:
     except UnicodeDecodeError:
         raise RuleFileError([Problem(Location(file, 1, 1), "not UTF-8 text")]) from None
     top = _mapping(root) if root is not None else None
-    if top is None or "rules" not in top or not isinstance(top["rules"], yaml.SequenceNode):
+    if top is None or not (
+        isinstance(top.get("rules"), yaml.SequenceNode) or ("tables" in top and "rules" not in top)
+    ):
         raise RuleFileError(
             [Problem(Location(file, 1, 1), "a rule file holds 'rules:' and a list")]
         )
-    for key in top.keys() - {"rules"}:
+    for key in top.keys() - {"rules", "tables"}:
         out.add(_loc(file, top[key]), f"unknown top-level key '{key}'")
-    rules = [r for node in top["rules"].value if (r := _parse_rule(node, file, out))]
+    rules = [r for node in top.get("rules", _NO_RULES).value if (r := _parse_rule(node, file, out))]
+    if "tables" in top:
+        from approval.engine.tables import parse_tables  # tables build on this module
+
+        rules += parse_tables(top["tables"], file, out)
     if out.problems:
         raise RuleFileError(out.problems)
     return rules
