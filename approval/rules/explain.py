@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from typing import Any
 
 from approval.engine.compiler import evaluate_condition
@@ -152,7 +153,7 @@ def render_text(rule: dict[str, Any]) -> list[str]:
     outcome = OUTCOME_LABELS.get(rule["outcome"], rule["outcome"])
     lines = [f"{mark}{rule['rule_id']} [{outcome}] {rule['title']} ({rule['location']})"]
     for cond in rule["conditions"]:
-        ok = "成立  " if cond["passed"] else "不成立"
+        ok = "成立" if cond["passed"] else "不成立"
         lines.append(f"    {ok}  {_condition_text(cond)}   实际: {_show(cond['actual'])}")
     if rule.get("table"):
         lines.extend(_table_text(rule["table"], rule["row"]))
@@ -188,16 +189,22 @@ def _table_text(table: dict[str, Any], own: int) -> list[str]:
         f"      {table['title']}：按 {table['description']} {table['input']} 分档，"
         f"命中规则 {table['hit']}（{table['location']}）",
     ]
-    width = max(len(r["band"]) for r in table["rows"])
+    width = max(_width(r["band"]) for r in table["rows"])
     for row in table["rows"]:
         pointer = "▶" if row["row"] == own else " "
         outcome = OUTCOME_LABELS.get(row["outcome"], row["outcome"])
         rule_id = f" {row['rule_id']}" if row["rule_id"] else ""
         fell = f"  ← {actual}" if row["row"] == matched else ""
         lines.append(
-            f"      {pointer} 第{row['row']}行 {row['band']:<{width}} → {outcome}{rule_id}{fell}"
+            f"      {pointer} 第{row['row']}行 {row['band']}{' ' * (width - _width(row['band']))}"
+            f" → {outcome}{rule_id}{fell}"
         )
     return lines
+
+
+def _width(text: str) -> int:
+    """Columns a text takes in a terminal: a Chinese character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
 def _show(value: Any) -> str:
