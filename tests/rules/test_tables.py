@@ -392,3 +392,11 @@ def test_a_table_rule_explains_itself_as_the_tables_rows(
         line.startswith("    未触发原因: 人脸比对得分 0–1 identity.face_match_score < 0.6")
         for line in shown
     )
+
+
+def test_explaining_a_table_by_its_id_shows_each_rule_of_its_rows(
+    face_ruleset: Ruleset, baseline_facts: dict[str, Any]
+) -> None:
+    only = explain(face_ruleset.rules, baseline_facts, "T06-FACE-SCORE")
+    assert [r["rule_id"] for r in only["rules"]] == ["R06-FACE-MISMATCH", "T06-FACE-SCORE-2"]
+    assert {r["table"]["matched_row"] for r in only["rules"]} == {3}
