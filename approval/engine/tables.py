@@ -61,7 +61,8 @@ ROW_KEYS = {"band", "id", "title", "outcome", "reason"}
 HIT_POLICIES = ("unique", "first")
 APPROVE = "approve"
 _ID = re.compile(r"[A-Z][A-Z0-9-]{1,59}")
-_LIMIT = re.compile(r"^\s*(?P<op><=|>=|==|<|>|=|≤|≥)\s*(?P<value>-?\d+(?:\.\d+)?)\s*$")
+_LIMIT = re.compile(r"^\s*(?P<op><=|>=|==|<|>|=|≤|≥)\s*(?P<value>-?\d{1,15}(?:\.\d{1,10})?)\s*$")
+MAX_ROWS = 200
 _JOIN = re.compile(r"\s+and\s+|\s*且\s*")
 _SPELLING = {"≤": "<=", "≥": ">=", "=": "=="}
 _SHOWN = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "="}
@@ -140,6 +141,7 @@ class _Limit:
     op: str  # < <= > >= ==
     value: int | float
     raw: str
+    offset: int  # where the limit starts in the band's text
 
 
 def _number_text(value: float) -> str:
@@ -245,7 +247,8 @@ def _parse_band(node: yaml.Node, file: str, out: _Collector) -> list[_Limit] | N
         out.add(location, '区间（band）须是文字，例如 "< 0.6" 或 ">= 0.6 and < 0.8"')
         return None
     limits: list[_Limit] = []
-    for part in _JOIN.split(text.strip()):
+    starts = [0, *(m.end() for m in _JOIN.finditer(text))]
+    for start, part in zip(starts, _JOIN.split(text), strict=True):
         match = _LIMIT.match(part)
         if not match:
             out.add(
@@ -255,7 +258,8 @@ def _parse_band(node: yaml.Node, file: str, out: _Collector) -> list[_Limit] | N
             )
             return None
         op = _SPELLING.get(match["op"], match["op"])
-        limits.append(_Limit(op, json.loads(match["value"]), match["value"]))
+        offset = start + len(part) - len(part.lstrip())
+        limits.append(_Limit(op, json.loads(match["value"]), match["value"], offset))
     lows = [lim for lim in limits if lim.op in (">", ">=")]
     highs = [lim for lim in limits if lim.op in ("<", "<=")]
     exact = [lim for lim in limits if lim.op == "=="]
@@ -271,12 +275,31 @@ def _band_conditions(table_input: str, limits: list[_Limit], node: yaml.Node) ->
         yaml.ScalarNode(
             "tag:yaml.org,2002:str",
             f"{table_input} {lim.op} {lim.raw}",
-            node.start_mark,
+            _mark_at(node, lim.offset),
             node.end_mark,
         )
         for lim in limits
     ]
     return yaml.SequenceNode("tag:yaml.org,2002:seq", items, node.start_mark, node.end_mark)
+
+
+def _mark_at(node: yaml.Node, offset: int) -> yaml.Mark:
+    """The mark of a character of a one-line scalar that escapes nothing, else its start."""
+    start, end = node.start_mark, node.end_mark
+    if start.buffer is None or start.line != end.line:
+        return start
+    quote = 1 if getattr(node, "style", None) in ("'", '"') else 0
+    if start.buffer[start.pointer + quote : end.pointer - quote] != node.value:
+        return start
+    shift = quote + offset
+    return yaml.Mark(
+        start.name,
+        start.index + shift,
+        start.line,
+        start.column + shift,
+        start.buffer,
+        start.pointer + shift,
+    )
 
 
 def _negation(table_input: str, limits: list[_Limit], location: Location) -> Condition | Group:
@@ -363,6 +386,9 @@ def _parse_table(node: yaml.Node, file: str, out: _Collector) -> list[Rule]:
     rows_node = fields.get("rows")
     if not isinstance(rows_node, yaml.SequenceNode) or not rows_node.value:
         out.add(_loc(file, rows_node) if rows_node else location, "表的 rows 须是至少一行的列表")
+        return []
+    if len(rows_node.value) > MAX_ROWS:
+        out.add(_loc(file, rows_node), f"一张表至多 {MAX_ROWS} 行；分档更多时请拆成几张表")
         return []
     if len(out.problems) > before or spec is None or table_id is None or not title:
         return []
@@ -541,6 +567,13 @@ def parse_tables(node: yaml.Node, file: str, out: _Collector) -> list[Rule]:
         out.add(_loc(file, node), "tables: 须是表的列表")
         return []
     rules: list[Rule] = []
+    seen: dict[str, Location] = {}
     for table_node in node.value:
-        rules.extend(_parse_table(table_node, file, out))
+        table_rules = _parse_table(table_node, file, out)
+        rules.extend(table_rules)
+        if table_rules and isinstance(table_rules[0], TableRowRule):
+            table = table_rules[0].table
+            if table.id in seen:
+                out.add(table.location, f"表 id {table.id} 重复（第一次出现在 {seen[table.id]}）")
+            seen.setdefault(table.id, table.location)
     return rules

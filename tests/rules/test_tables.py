@@ -283,8 +283,8 @@ def test_a_row_under_first_that_can_never_hit_is_refused(tmp_path: Path) -> None
             "outcome: approve\n        reason: {code: X1, text: x, basis: y}",
             "批准行不产生规则，不写 reason",
         ),
-        ("outcome: manual_review", "outcome: reviewing", "unknown outcome 'reviewing'"),
-        ("code: FACE_MISMATCH, ", "", "reason is missing 'code'"),
+        ("outcome: manual_review", "outcome: reviewing", "table.yaml:12:18: "),
+        ("code: FACE_MISMATCH, ", "", "table.yaml:13:17: "),
     ],
 )
 def test_table_mistakes_are_refused_at_their_line(
@@ -296,9 +296,11 @@ def test_table_mistakes_are_refused_at_their_line(
     assert any(says in p for p in problems), problems
 
 
-def test_an_integer_band_must_use_whole_numbers(tmp_path: Path) -> None:
-    problems = _refused(tmp_path, AGE_TABLE.format(hit="first").replace('"< 18"', '"< 17.5"'))
-    assert any("operator.age" in p and "17.5" in p for p in problems), problems
+def test_an_integer_band_must_use_whole_numbers_pointing_at_the_limit(tmp_path: Path) -> None:
+    text = AGE_TABLE.format(hit="first").replace('"< 18"', '">= 16 and < 17.5"')
+    assert _refused(tmp_path, text) == [
+        "table.yaml:8:27: operator.age is int, but is compared with 17.5"
+    ]
 
 
 def test_row_ids_are_unique_across_the_folder(tmp_path: Path) -> None:
@@ -400,3 +402,13 @@ def test_explaining_a_table_by_its_id_shows_each_rule_of_its_rows(
     only = explain(face_ruleset.rules, baseline_facts, "T06-FACE-SCORE")
     assert [r["rule_id"] for r in only["rules"]] == ["R06-FACE-MISMATCH", "T06-FACE-SCORE-2"]
     assert {r["table"]["matched_row"] for r in only["rules"]} == {3}
+
+
+def test_hostile_tables_are_refused_quickly(tmp_path: Path) -> None:
+    rows = "".join(f'      - {{band: "== {n}", outcome: approve}}\n' for n in range(201))
+    huge = AGE_TABLE.format(hit="first").split("    rows:\n")[0] + "    rows:\n" + rows
+    assert any("一张表至多 200 行" in p for p in _refused(tmp_path, huge))
+    overflow = _face().replace('"< 0.6"', '"< 1' + "0" * 400 + '"')
+    assert any("看不懂区间" in p for p in _refused(tmp_path, overflow))
+    twice = _face() + _face().split("tables:\n")[1].replace("R06-FACE-MISMATCH", "R06-OTHER")
+    assert any("表 id T06-FACE-SCORE 重复" in p for p in _refused(tmp_path, twice))
