@@ -122,7 +122,8 @@ def explain(rules: list[Rule], facts: dict[str, Any], only: str | None = None) -
     traces = explain_rules(rules, facts)
     fired = [t.rule for t in traces if t.fired]
     if only is not None:
-        traces = [t for t in traces if only in (t.rule.id, _table_id(t.rule))]
+        wanted = only.strip().upper()  # ids are capitals: r08-under-16 means R08-UNDER-16
+        traces = [t for t in traces if wanted in (t.rule.id, _table_id(t.rule))]
         if not traces:
             raise RuleNotInVersion(_unknown_rule(only, rules))
     return {
@@ -141,7 +142,7 @@ def _unknown_rule(wanted: str, rules: list[Rule]) -> str:
     near = difflib.get_close_matches(wanted.upper(), known, n=3, cutoff=0.5)
     prefix = wanted.upper().split("-")[0]
     near += [k for k in known if k.split("-")[0] == prefix and k not in near][: 5 - len(near)]
-    shown = wanted[:64]
+    shown = "".join(ch for ch in wanted[:64] if ch.isprintable())
     if near:
         return f"该规则版本中没有规则 {shown}；相近的规则：{'、'.join(near)}"
     return f"该规则版本中没有规则 {shown}；规则编号形如 R08-UNDER-16"

@@ -66,6 +66,8 @@ def test_one_rule_or_a_nearest_id(shipped_ruleset: Ruleset, baseline_facts: dict
     only = explain(shipped_ruleset.rules, baseline_facts, "R08-UNDER-16")
     assert [r["rule_id"] for r in only["rules"]] == ["R08-UNDER-16"]
     assert only["decision"] == "approve"  # the decision is still the whole ruleset's
+    lower = explain(shipped_ruleset.rules, baseline_facts, " r08-under-16")
+    assert [r["rule_id"] for r in lower["rules"]] == ["R08-UNDER-16"]
     with pytest.raises(RuleNotInVersion) as unknown:
         explain(shipped_ruleset.rules, baseline_facts, "R08-UNDR-16")
     assert unknown.value.detail.startswith(
