@@ -529,6 +529,9 @@ def _line_of(text: str, line: int) -> str:
     return lines[line - 1] if 0 < line <= len(lines) else ""
 
 
+_NO_RULES = yaml.SequenceNode("tag:yaml.org,2002:seq", [])
+
+
 def parse_rule_file(path: Path, display_name: str | None = None) -> list[Rule]:
     """Parse one rule file; raise RuleFileError with every problem found."""
     file = display_name or path.name
@@ -539,13 +542,24 @@ def parse_rule_file(path: Path, display_name: str | None = None) -> list[Rule]:
         raise RuleFileError([Problem(Location(file, 1, 1), "文件不是UTF-8编码的文字")]) from None
     root = _compose(text, file)
     top = _mapping(root) if root is not None else None
-    if top is None or "rules" not in top or not isinstance(top["rules"], yaml.SequenceNode):
+    if top is None or not (
+        isinstance(top.get("rules"), yaml.SequenceNode) or ("tables" in top and "rules" not in top)
+    ):
         raise RuleFileError(
-            [Problem(Location(file, 1, 1), "规则文件以 rules: 开头，下接规则列表（每条以 - 开头）")]
+            [
+                Problem(
+                    Location(file, 1, 1),
+                    "规则文件以 rules:（或 tables:）开头，下接列表（每条以 - 开头）",
+                )
+            ]
         )
-    for key in sorted(top.keys() - {"rules"}):
-        out.add(_loc(file, top[key]), f"文件顶层不认识的键 '{key}'：顶层只写 rules:")
-    rules = [r for node in top["rules"].value if (r := _parse_rule(node, file, out))]
+    for key in sorted(top.keys() - {"rules", "tables"}):
+        out.add(_loc(file, top[key]), f"文件顶层不认识的键 '{key}'：顶层只写 rules: 或 tables:")
+    rules = [r for node in top.get("rules", _NO_RULES).value if (r := _parse_rule(node, file, out))]
+    if "tables" in top:
+        from approval.engine.tables import parse_tables  # tables build on this module
+
+        rules += parse_tables(top["tables"], file, out)
     if out.problems:
         raise RuleFileError(out.problems)
     return rules

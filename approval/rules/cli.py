@@ -160,27 +160,34 @@ def run_tests(
 
 
 @rules_app.command("explain")
-def explain(application_id: str) -> None:
+def explain(
+    application_id: str,
+    rule: Annotated[
+        str | None, typer.Option("--rule", help="只看这一条规则（或一张决策表）的解释")
+    ] = None,
+) -> None:
     """For every rule: fired or not, each condition's values, and why it did not fire."""
     from approval.errors import ApprovalError
     from approval.rules import service
-    from approval.rules.explain import render_text
+    from approval.rules.explain import OUTCOME_LABELS, render_text
 
     settings = get_settings()
     with _database(settings) as db:
         _bootstrapped(db, settings)
         try:
             with db.reading() as conn:
-                report = service.explain_application(conn, application_id)
+                report = service.explain_application(conn, application_id, rule)
         except ApprovalError as exc:
             raise _fail(exc) from None
+    stored = report["stored_decision"]
     typer.echo(
-        f"application {report['application_id']} ({report['status']}): stored decision "
-        f"{report['stored_decision']}, ruleset {report['ruleset_version'][:12]}; "
-        f"explained: {report['decision']}"
+        f"申请 {report['application_id']}（{report['status']}）："
+        f"当时的结论 {OUTCOME_LABELS.get(stored, stored or '尚未决定')}，"
+        f"规则版本 {report['ruleset_version'][:12]}；"
+        f"按该版本重算：{OUTCOME_LABELS.get(report['decision'], report['decision'])}"
     )
-    for rule in sorted(report["rules"], key=lambda r: not r["fired"]):
-        for line in render_text(rule):
+    for view in sorted(report["rules"], key=lambda r: not r["fired"]):
+        for line in render_text(view):
             typer.echo(line)
 
 

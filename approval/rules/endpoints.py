@@ -35,6 +35,7 @@ from approval.rules.errors import (
     ScheduleRefused,
     WaiverInvalid,
 )
+from approval.rules.explain import RuleNotInVersion
 from approval.rules.schemas import RulesetList, RulesetVersionRead
 from approval.rules.simulation import compiled, simulate
 
@@ -85,15 +86,23 @@ def _since(day: dt.date | None) -> dt.datetime | None:
 
 @router.get(
     "/applications/{application_id}/explanation",
-    responses=answered_with(ApplicationNotFound, RulesetNotStored),
+    responses=answered_with(ApplicationNotFound, RulesetNotStored, RuleNotInVersion),
 )
 def explain_application(
     application_id: str,
     conn: ConnDep,
     _principal: Annotated[Principal, Depends(allow(*EXPLAINERS))],
+    rule: Annotated[
+        str | None,
+        Query(
+            max_length=64,
+            pattern=r"^[A-Za-z0-9-]+$",
+            description="only this rule, or every row of this decision table, e.g. R08-UNDER-16",
+        ),
+    ] = None,
 ) -> Any:
     """Every rule of the version that decided: fired or not, each condition, and why not."""
-    return _json(service.explain_application(conn, application_id))
+    return _json(service.explain_application(conn, application_id, rule))
 
 
 @router.get(

@@ -362,8 +362,11 @@ def _describe(rule: Rule) -> list[str]:
 # ---------------------------------------------------------------- explanation and replay
 
 
-def explain_application(conn: Connection, application_id: str) -> dict[str, Any]:
-    """The stored decision explained by the stored facts and the version that made it."""
+def explain_application(
+    conn: Connection, application_id: str, rule_id: str | None = None
+) -> dict[str, Any]:
+    """The stored decision explained by the stored facts and the version that made it; with
+    ``rule_id`` only that rule (or decision table) is shown."""
     row = repository.application_facts(conn, application_id)
     if row is None or row.facts is None:
         raise ApplicationNotFound()
@@ -373,7 +376,7 @@ def explain_application(conn: Connection, application_id: str) -> dict[str, Any]
     stored = repository.get(conn, version) if version else None
     if stored is None:
         raise RulesetNotStored(f"规则版本 {str(version)[:12]} 未保存")
-    report = explain(rules_of(stored.version, stored.files), dict(row.facts))
+    report = explain(rules_of(stored.version, stored.files), dict(row.facts), rule_id)
     return {
         "application_id": row.id,
         "status": row.status,

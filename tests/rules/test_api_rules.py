@@ -84,6 +84,7 @@ def test_explanation_of_a_stored_decision(client: TestClient, keys: dict[str, st
     assert uncertain["why_not"] == [
         {
             "fact": "identity.face_match_score",
+            "description": "人脸比对得分 0–1",
             "operator": "<",
             "threshold": 0.8,
             "actual": 0.93,

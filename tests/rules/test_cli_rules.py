@@ -104,8 +104,8 @@ def test_test_command_explains_a_failure_and_reports_coverage(rules_copy: Path) 
     assert failing.exit_code == 1
     assert "R08-UNDER-16 was expected to fire but stayed quiet" in failing.output
     assert "expected decision: reject   actual: approve" in failing.output
-    assert "FAIL  operator.age < 15   actual: 15" in failing.output
-    assert "why not: operator.age < 15 (actual 15)" in failing.output
+    assert "不成立  经营者周岁年龄（按服务时钟） operator.age < 15   实际: 15" in failing.output
+    assert "未触发原因: 经营者周岁年龄（按服务时钟） operator.age < 15（实际 15）" in failing.output
 
 
 def _digest(output: str) -> str:
@@ -179,9 +179,10 @@ def test_propose_waive_approve_with_keys_explain_replay_and_rollback(
 
     explained = runner.invoke(app, ["rules", "explain", created["id"]])
     assert explained.exit_code == 0, explained.output
-    assert "stored decision approve" in explained.output
-    assert "quiet R06-FACE-UNCERTAIN" in explained.output
-    assert "why not: identity.face_match_score < 0.8 (actual 0.93)" in explained.output
+    assert "当时的结论 批准" in explained.output
+    assert "未触发 R06-FACE-UNCERTAIN" in explained.output
+    why_not = "未触发原因: 人脸比对得分 0–1 identity.face_match_score < 0.8（实际 0.93）"
+    assert why_not in explained.output
 
     version = approved.output.split("版本 ")[1].split()[0]
     replayed = runner.invoke(app, ["rules", "replay", created["id"], "--version", version])
