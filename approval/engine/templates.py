@@ -59,7 +59,7 @@ def parse_template(text: str) -> Template:
             i += 2
             continue
         if char == "}":
-            problems.append((i, "a '}' without its '{'; write '}}' for a brace in the text"))
+            problems.append((i, "'}' 没有对应的 '{'：文字中要写花括号时写成 '}}'"))
             i += 1
             continue
         if char != "{":
@@ -69,20 +69,14 @@ def parse_template(text: str) -> Template:
         close = text.find("}", i + 1)
         reopened = text.find("{", i + 1)
         if close == -1 or (reopened != -1 and reopened < close):
-            problems.append(
-                (i, "unclosed '{': a placeholder is a fact name in braces, e.g. {operator.age}")
-            )
+            problems.append((i, "'{' 没有闭合：占位符是花括号中的事实名，例如 {operator.age}"))
             i += 1
             continue
         name = text[i + 1 : close].strip()
         if not name:
-            problems.append(
-                (i, "empty placeholder '{}': name a fact in the braces, e.g. {operator.age}")
-            )
+            problems.append((i, "占位符 '{}' 是空的：请在花括号中写事实名，例如 {operator.age}"))
         elif not _FACT_NAME.fullmatch(name):
-            problems.append(
-                (i, f"'{{{name}}}' is not a fact name; a placeholder is like {{operator.age}}")
-            )
+            problems.append((i, f"'{{{name}}}' 不是事实名：占位符写作 {{operator.age}}"))
         else:
             if literal:
                 segments.append("".join(literal))

@@ -76,7 +76,19 @@ def rule_view(trace: RuleTrace, facts: dict[str, Any]) -> dict[str, Any]:
         if trace.fired
         else [condition_view(c, facts[c.fact], False) for c in stoppers(rule.when, facts)],
         **(table_view(rule, facts) if isinstance(rule, TableRowRule) else {}),
+        **meta_view(rule),
     }
+
+
+def meta_view(rule: Rule) -> dict[str, Any]:
+    """Who answers for the rule, its legal source and review date, when the file says."""
+    meta = rule.meta
+    shown = {
+        "owner": meta.owner,
+        "source": meta.source,
+        "review_by": meta.review_by.isoformat() if meta.review_by else None,
+    }
+    return {"meta": shown} if any(shown.values()) else {}
 
 
 def table_view(rule: TableRowRule, facts: dict[str, Any]) -> dict[str, Any]:
@@ -165,6 +177,9 @@ def render_text(rule: dict[str, Any]) -> list[str]:
         lines.append(f"    未触发原因: {why}")
     if rule.get("reason"):
         lines.append(f"    理由: {rule['reason']}")
+    if meta := rule.get("meta"):
+        labels = (("owner", "负责"), ("source", "依据"), ("review_by", "复核日期"))
+        lines.append("    " + "  ".join(f"{label}: {meta[k]}" for k, label in labels if meta[k]))
     return lines
 
 

@@ -356,6 +356,10 @@ def _describe(rule: Rule) -> list[str]:
 
     walk(rule.when, 0)
     lines += [f"reason: {rule.reason.code} {rule.reason.text}", f"basis: {rule.reason.basis}"]
+    meta = rule.meta
+    lines += [f"owner: {meta.owner}"] if meta.owner else []
+    lines += [f"source: {meta.source}"] if meta.source else []
+    lines += [f"review_by: {meta.review_by.isoformat()}"] if meta.review_by else []
     return lines
 
 

@@ -104,14 +104,14 @@ def test_a_retired_fact_is_no_placeholder(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "column", "says"),
     [
-        ("经营者{operator.age周岁", 16, "unclosed '{'"),
-        ("经营者{operator.age{name.org_form}", 16, "unclosed '{'"),
-        ("经营者{}周岁", 16, "empty placeholder '{}'"),
-        ("经营者{ }周岁", 16, "empty placeholder '{}'"),
-        ("经营者}周岁", 16, "a '}' without its '{'"),
-        ("经营者{年 龄}周岁", 16, "'{年 龄}' is not a fact name"),
+        ("经营者{operator.age周岁", 16, "'{' 没有闭合"),
+        ("经营者{operator.age{name.org_form}", 16, "'{' 没有闭合"),
+        ("经营者{}周岁", 16, "占位符 '{}' 是空的"),
+        ("经营者{ }周岁", 16, "占位符 '{}' 是空的"),
+        ("经营者}周岁", 16, "'}' 没有对应的 '{'"),
+        ("经营者{年 龄}周岁", 16, "'{年 龄}' 不是事实名"),
         # quoted: the column counts the quote
-        ('"经营者{}周岁"', 17, "empty placeholder '{}'"),
+        ('"经营者{}周岁"', 17, "占位符 '{}' 是空的"),
     ],
 )
 def test_a_malformed_placeholder_is_refused_where_it_stands(

@@ -64,8 +64,8 @@ def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
             "不认识的事实 'name.prohibited_wrds'（{name.prohibited_wrds}）；"
             "是不是要写 'name.prohibited_words'？",
         ),
-        ('名称中的"{name.prohibited_words}"', '名称中的"{name.prohibited_words"', "unclosed '{'"),
-        ("（{name.prohibited_reason}）", "（{}）", "empty placeholder '{}'"),
+        ('名称中的"{name.prohibited_words}"', '名称中的"{name.prohibited_words"', "'{' 没有闭合"),
+        ("（{name.prohibited_reason}）", "（{}）", "占位符 '{}' 是空的"),
     ],
 )
 def test_check_refuses_a_placeholder_naming_no_fact_or_malformed(

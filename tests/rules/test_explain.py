@@ -54,6 +54,8 @@ def test_conditions_carry_the_facts_chinese_description(
         "   实际: false",
         "    成立  经营者周岁年龄（按服务时钟） operator.age < 16   实际: 15",
         "    理由: 经营者15周岁，未满16周岁，不具备经营能力，不能登记为个体工商户。",
+        "    负责: 登记注册科  依据: 《中华人民共和国民法典》第十七条、第十八条"
+        "  复核日期: 2027-06-30",
     ]
     uncertain = next(r for r in report["rules"] if r["rule_id"] == "R06-FACE-UNCERTAIN")
     assert render_text(uncertain)[0].startswith("未触发 R06-FACE-UNCERTAIN [转人工]")

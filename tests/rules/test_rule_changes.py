@@ -341,3 +341,43 @@ def test_change_endpoints_refuse_other_roles(client: TestClient, keys: dict[str,
             headers=_auth(keys[role]),
         )
         assert response.status_code == 403, role
+
+
+def test_a_warning_is_shown_but_does_not_block_and_word_list_flips_need_acknowledging(
+    client: TestClient, keys: dict[str, str], admins: tuple[str, str, str]
+) -> None:
+    """记 added to the prohibited words: a one-character word is a warning, not an error, and
+    the stored application whose 字号 has 记 flips to reject in the backtest."""
+    a1, a2, _ = admins
+    named = application_for("clean_owner", name="泰州市姜堰区周记百货店")
+    submitted = submit(client, keys["staff"], named).json()
+    _decision(client, keys["staff"])  # no name: not touched by a word list
+    _, files = _active_files(client)
+    changed = dict(files)
+    changed["words/prohibited.yaml"] = files["words/prohibited.yaml"].replace(
+        "words: [支那, 黑太阳, 大地主]", "words: [支那, 黑太阳, 大地主, 记]"
+    )
+    change = _propose(client, a1, changed)
+    warnings = [f for f in change["evidence"]["check"]["findings"] if "单字词 '记'" in f["message"]]
+    assert [f["severity"] for f in warnings] == ["warning"]
+    assert _gates(change)["lint"] is True
+    backtest = change["evidence"]["backtest"]
+    assert backtest["flipped"] == 1
+    assert backtest["flips_by_direction"] == {"approve->reject": 1}
+    assert list(backtest["flips_by_rule"]) == ["R19-NAME-PROHIBITED"]
+    status, body = _approve(client, a2, change)
+    assert (status, body["code"]) == (422, "flips_not_acknowledged")
+    assert submitted["decision"] == "approve"
+
+
+def test_the_diff_shows_a_rules_owner_source_and_review_date(client: TestClient) -> None:
+    from approval.rules import service
+
+    _, files = _active_files(client)
+    changed = dict(files)
+    changed["identity.yaml"] = files["identity.yaml"].replace(
+        "owner: 登记注册科", "owner: 个体登记科", 1
+    )
+    report = service.diff(files, changed)
+    (rule,) = report["changed"]
+    assert rule["changes"] == ["-owner: 登记注册科", "+owner: 个体登记科"]
