@@ -140,6 +140,12 @@ def _print_change(view: dict[str, Any]) -> None:
     for rule_id, directions in backtest.get("flips_by_rule", {}).items():
         shown = "，".join(f"{d} {n}" for d, n in directions.items())
         typer.echo(f"      {rule_id}: {shown}")
+    for example in backtest.get("examples", []):
+        causes = "、".join(example["caused_by"])
+        typer.echo(
+            f"      例 {example['application_id']}: {example['before']} -> {example['after']}"
+            f"（{causes}）"
+        )
     for gate in view["gates"]:
         mark = "通过" if gate["passed"] else "未通过"
         typer.echo(f"  关卡 {gate['gate']:10} {mark}  {gate['detail']}")
@@ -357,11 +363,18 @@ def history(limit: int = 100) -> None:
     for event in events:
         who = event["actor_label"] or event["actor"]
         detail = event["detail"]
-        extra = "  ".join(f"{k}={v}" for k, v in detail.items() if v not in (None, ""))
+        extra = "  ".join(f"{k}={_short(v)}" for k, v in detail.items() if v not in (None, ""))
         typer.echo(
             f"{event['at']:%Y-%m-%d %H:%M:%S}  {event['kind']:18}  {event['version'][:12]}  "
             f"{who}  {extra}"
         )
+
+
+def _short(value: Any) -> Any:
+    """Versions and digests by their first 12 characters, as everywhere else."""
+    if isinstance(value, str) and len(value) == 64 and all(c in "0123456789abcdef" for c in value):
+        return value[:12]
+    return value
 
 
 def register(rules_app: typer.Typer) -> None:

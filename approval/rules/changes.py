@@ -39,6 +39,7 @@ from approval.rules.simulation import compiled, simulate, summary
 
 ACKNOWLEDGEMENT_MIN = 6  # characters: a reason, not "ok"
 DIGEST_PREFIX_MIN = 12
+EXAMPLES = 20  # flipped applications listed in the evidence (all are counted)
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,15 @@ def compute_evidence(
         changes = service.diff(base_files, files)
         changed_rules = [*changes["added"], *(c["rule_id"] for c in changes["changed"])]
         # the staff cases at risk or tightened are listed up to the limit, all counted
-        backtest = summary(simulate(conn, active, candidate, flip_limit=100))
+        simulated = simulate(conn, active, candidate, flip_limit=100)
+        backtest = {
+            **summary(simulated),
+            # examples the approver can open (explain / replay), the first of each flip
+            "examples": [
+                {k: flip[k] for k in ("application_id", "before", "after", "caused_by")}
+                for flip in simulated["flips"][:EXAMPLES]
+            ],
+        }
         findings = [
             f.as_dict()
             for f in [

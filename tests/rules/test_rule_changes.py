@@ -365,6 +365,14 @@ def test_a_warning_is_shown_but_does_not_block_and_word_list_flips_need_acknowle
     assert backtest["flipped"] == 1
     assert backtest["flips_by_direction"] == {"approve->reject": 1}
     assert list(backtest["flips_by_rule"]) == ["R19-NAME-PROHIBITED"]
+    assert backtest["examples"] == [
+        {
+            "application_id": submitted["id"],
+            "before": "approve",
+            "after": "reject",
+            "caused_by": ["R19-NAME-PROHIBITED"],
+        }
+    ]
     status, body = _approve(client, a2, change)
     assert (status, body["code"]) == (422, "flips_not_acknowledged")
     assert submitted["decision"] == "approve"
