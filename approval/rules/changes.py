@@ -264,10 +264,10 @@ def approve(
         )
     read = evidence_read.strip().lower()
     if len(read) < DIGEST_PREFIX_MIN or not row.evidence_digest.startswith(read):
+        # the number is not repeated here: it is read with the evidence, not from an error
         raise EvidenceOutdated(
-            "请先阅读该变更申请的最新证据，并在批准时写明其编号（evidence_digest，至少前"
-            f"{DIGEST_PREFIX_MIN}位）：{row.evidence_digest[:DIGEST_PREFIX_MIN]}",
-            evidence_digest=row.evidence_digest,
+            f"请先阅读该变更申请的最新证据（miaopi rules show {change_id}，或 GET "
+            f"/v1/rule-changes/{change_id}），并在批准时写明证据编号（至少前{DIGEST_PREFIX_MIN}位）"
         )
     if row.evidence["base_version"] != _in_force(conn):
         raise EvidenceOutdated("证据计算后现行规则版本已变更，请刷新证据后重新阅读再批准")
