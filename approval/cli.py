@@ -49,29 +49,29 @@ def _rules_banner(settings: Settings) -> str:
     if files is None:
         if folder_error is not None:
             typer.echo(
-                f"refused: the rules in {settings.rules_dir} cannot be used:\n{folder_error}",
+                f"已拒绝：{settings.rules_dir} 中的规则无法使用：\n{folder_error}",
                 err=True,
             )
             raise typer.Exit(2)
         files = service.files_from_dir(settings.rules_dir)
-        origin = f"from {settings.rules_dir}, stored as the first version"
+        origin = f"来自 {settings.rules_dir}，已存为第一个版本"
     else:
-        origin = "in force, from the database"
+        origin = "现行版本，来自数据库"
         if folder_error is not None:
             typer.echo(
-                f"warning: the rules folder {settings.rules_dir} has errors and is not used; "
-                f"the version in force keeps deciding:\n{folder_error}",
+                f"警告：规则文件夹 {settings.rules_dir} 有错误，没有使用；"
+                f"现行版本继续做决定：\n{folder_error}",
                 err=True,
             )
         elif (folder := ruleset_version(settings.rules_dir)) != service.version_of(files):
             typer.echo(
-                f"note: the rules folder (version {folder[:12]}) differs from the version in "
-                "force; propose it with `miaopi rules propose` to change the rules",
+                f"提示：规则文件夹（版本 {folder[:12]}）与现行版本不同；要改用它，"
+                "请用 `miaopi rules propose` 提出变更",
                 err=True,
             )
     rules = service.load_files(files)
     try:
-        return f"{len(rules.ruleset.rules)} rules, version {rules.ruleset.version[:12]} ({origin})"
+        return f"{len(rules.ruleset.rules)} 条规则，版本 {rules.ruleset.version[:12]}（{origin}）"
     finally:
         rules.ruleset.close()
 
@@ -108,7 +108,7 @@ def serve(
     log_config = logging_config()
     logging.config.dictConfig(log_config)
     upgrade_to_head(settings.database_url)
-    typer.echo(f"rules: {_rules_banner(settings)}")
+    typer.echo(f"规则：{_rules_banner(settings)}")
     # the first start after an upgrade: names issued before the register are refused too
     register_issued(settings, only_into_an_empty_register=True)
     # no access log: request lines would carry applicants' data into logs

@@ -169,25 +169,25 @@ def run_cases(
         try:
             fired_rules = ruleset.fired(facts)
         except (KeyError, TypeError) as exc:
-            results.append(CaseResult(number, case, "-", [], [f"facts refused: {exc}"], **place))
+            results.append(CaseResult(number, case, "-", [], [f"事实被拒绝：{exc}"], **place))
             continue
         fired = [r.id for r in fired_rules]
         decision = verdict_of(fired_rules)
         rule_id = case.get("rule")
         if rule_id is not None and rule_id not in ruleset.by_id:
-            problems.append(f"the case is about rule {rule_id}, which does not exist")
+            problems.append(f"用例针对的规则 {rule_id} 不存在")
         elif rule_id is not None and "fires" in case and (rule_id in fired) != case["fires"]:
-            expected = "fire" if case["fires"] else "stay quiet"
-            actual = "fired" if rule_id in fired else "stayed quiet"
-            problems.append(f"{rule_id} was expected to {expected} but {actual}")
+            expected = "触发" if case["fires"] else "不触发"
+            actual = "触发了" if rule_id in fired else "没有触发"
+            problems.append(f"{rule_id} 应当{expected}，实际{actual}")
         if "decision" in case and decision != case["decision"]:
-            problems.append(f"decision expected {case['decision']}, actual {decision}")
+            problems.append(f"决定应为 {case['decision']}，实际为 {decision}")
         if "fired" in case and sorted(case["fired"]) != sorted(fired):
-            problems.append(f"fired rules expected {sorted(case['fired'])}, actual {sorted(fired)}")
+            problems.append(f"触发的规则应为 {sorted(case['fired'])}，实际为 {sorted(fired)}")
         if "text" in case and rule_id in ruleset.by_id and rule_id in fired:
             text = ruleset.by_id[rule_id].reason.render(facts)
             if text != case["text"]:
-                problems.append(f"reason text expected {case['text']!r}, actual {text!r}")
+                problems.append(f"理由文本应为 {case['text']!r}，实际为 {text!r}")
         results.append(CaseResult(number, case, decision, fired, problems, **place))
         for rule in ruleset.rules:
             (fired_seen if rule.id in fired else quiet_seen).add(rule.id)
@@ -202,8 +202,8 @@ def run_cases(
             coverage.rules_never_quiet.append(rule.id)
         for cond in conditions_of(rule.when):
             for truth, missing in (
-                (True, "no case shows the rule firing because this condition holds"),
-                (False, "no case shows this condition alone stopping the rule"),
+                (True, "没有用例显示规则因这个条件成立而触发"),
+                (False, "没有用例显示单凭这个条件不成立就让规则不触发"),
             ):
                 coverage.total_branches += 1
                 loc = cond.location
@@ -219,12 +219,12 @@ def explain_failure(ruleset: Ruleset, baseline: dict[str, Any], result: CaseResu
     case = result.case
     facts = {**baseline, **case.get("facts", {})}
     lines = [
-        f"{result.place} (case {result.number}, rule {case.get('rule')}), "
-        f"facts changed: {case.get('facts')}"
+        f"{result.place}（用例 {result.number}，规则 {case.get('rule')}），"
+        f"改动的事实：{case.get('facts')}"
     ]
     lines += [f"  - {p}" for p in result.problems]
-    lines.append(f"  expected decision: {case.get('decision')}   actual: {result.decision}")
-    lines.append(f"  fired: {', '.join(result.fired) or 'nothing'}")
+    lines.append(f"  应得决定：{case.get('decision')}   实际：{result.decision}")
+    lines.append(f"  触发的规则：{'，'.join(result.fired) or '无'}")
     try:
         report = explain(ruleset.rules, facts)
     except (KeyError, TypeError):

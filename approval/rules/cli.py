@@ -37,7 +37,7 @@ def _load_or_exit(settings: Settings, rules_dir: Path) -> Any:
         load_reference_data(settings.model_copy(update={"rules_dir": rules_dir}))
         return Ruleset.load(rules_dir)
     except (RuleFileError, RuleDataError) as exc:
-        typer.echo(f"refused: the rules in {rules_dir} cannot be used:\n{exc}", err=True)
+        typer.echo(f"已拒绝：{rules_dir} 中的规则无法使用：\n{exc}", err=True)
         raise typer.Exit(2) from None
 
 
@@ -62,7 +62,7 @@ def _now(settings: Settings) -> dt.datetime:
 
 def _fail(exc: Exception) -> typer.Exit:
     detail = getattr(exc, "detail", str(exc))
-    typer.echo(f"error: {detail}", err=True)
+    typer.echo(f"错误：{detail}", err=True)
     return typer.Exit(2)
 
 
@@ -93,26 +93,26 @@ def check(path: PathOption = None) -> None:
             load_cases(rules_dir / "tests")
         findings = lint(ruleset.rules, _now(settings).date())
         findings += lint_words(load_name_lexicon(rules_dir / "words"))
-        summary = f"{len(ruleset.rules)} rules, version {ruleset.version[:12]}"
+        summary = f"{len(ruleset.rules)} 条规则，版本 {ruleset.version[:12]}"
     except RuleDataError as exc:
-        typer.echo(f"refused: the rules in {rules_dir} cannot be used:\n{exc}", err=True)
+        typer.echo(f"已拒绝：{rules_dir} 中的规则无法使用：\n{exc}", err=True)
         raise typer.Exit(2) from None
     finally:
         ruleset.close()
     errors = [f for f in findings if f.is_error]
     if findings:
         typer.echo(
-            f"{len(findings)} finding(s) to look at ({summary}): {len(errors)} error(s), "
-            f"{len(findings) - len(errors)} warning(s)"
+            f"有 {len(findings)} 条检查结果要看（{summary}）：错误 {len(errors)} 条，"
+            f"警告 {len(findings) - len(errors)} 条"
         )
         for finding in findings:
             typer.echo(f"- {finding}")
     if errors:
         raise typer.Exit(1)
     if findings:
-        typer.echo(f"ok: {summary}; no errors, the warnings above are to read")
+        typer.echo(f"通过：{summary}；没有错误，请阅读上面的警告")
     else:
-        typer.echo(f"ok: {summary}; the lint found nothing")
+        typer.echo(f"通过：{summary}；检查没有发现问题")
 
 
 @rules_app.command("test")
@@ -133,28 +133,28 @@ def run_tests(
         baseline, cases = load_cases(rules_dir / "tests")
         report = run_cases(ruleset, baseline, cases)
         for result in report.failed:
-            typer.echo("FAILED " + "\n".join(explain_failure(ruleset, baseline, result)))
+            typer.echo("失败 " + "\n".join(explain_failure(ruleset, baseline, result)))
             typer.echo("")
     except RuleDataError as exc:
-        typer.echo(f"refused: the test cases cannot be used:\n{exc}", err=True)
+        typer.echo(f"已拒绝：测试用例无法使用：\n{exc}", err=True)
         raise typer.Exit(2) from None
     finally:
         ruleset.close()
     cov = report.coverage
     passed = len(report.results) - len(report.failed)
-    typer.echo(f"{passed} of {len(report.results)} cases passed")
+    typer.echo(f"{len(report.results)} 个用例中 {passed} 个通过")
     covered = cov.total_branches - len(cov.branches)
     typer.echo(
-        f"coverage: rules never fired: {len(cov.rules_never_fired)}, never quiet: "
-        f"{len(cov.rules_never_quiet)}; condition branches exercised {covered}/{cov.total_branches}"
+        f"覆盖：没有用例触发的规则 {len(cov.rules_never_fired)} 条，没有用例不触发的规则 "
+        f"{len(cov.rules_never_quiet)} 条；条件分支已覆盖 {covered}/{cov.total_branches}"
     )
     if show_coverage:
         for rule_id in cov.rules_never_fired:
-            typer.echo(f"  not covered: no case where {rule_id} fires")
+            typer.echo(f"  未覆盖：没有 {rule_id} 触发的用例")
         for rule_id in cov.rules_never_quiet:
-            typer.echo(f"  not covered: no case where {rule_id} stays quiet")
+            typer.echo(f"  未覆盖：没有 {rule_id} 不触发的用例")
         for rule_id, condition, line, missing in cov.branches:
-            typer.echo(f"  not covered: {rule_id} line {line} '{condition}': {missing}")
+            typer.echo(f"  未覆盖：{rule_id} 第 {line} 行 '{condition}'：{missing}")
     if report.failed:
         raise typer.Exit(1)
 
@@ -215,26 +215,26 @@ def diff(
             raise _fail(exc) from None
     report = service.diff(files[0], files[1])
     for rule_id in report["added"]:
-        typer.echo(f"added   {rule_id}")
+        typer.echo(f"新增规则 {rule_id}")
     for rule_id in report["removed"]:
-        typer.echo(f"removed {rule_id}")
+        typer.echo(f"删除规则 {rule_id}")
     for change in report["changed"]:
-        typer.echo(f"changed {change['rule_id']}")
+        typer.echo(f"修改规则 {change['rule_id']}")
         for line in change["changes"]:
             typer.echo(f"    {line}")
     for change in report["other_files"]:
-        typer.echo(f"file    {change['file']}")
+        typer.echo(f"修改文件 {change['file']}")
         for line in change["changes"][:40]:
             typer.echo(f"    {line}")
     if not any(report.values()):
-        typer.echo("no differences")
+        typer.echo("没有差异")
 
 
 def _candidate(db: Any, settings: Settings, version: str | None, path: Path | None) -> Any:
     from approval.rules import repository, service
 
     if version is not None and path is not None:
-        typer.echo("error: give --version or --path, not both", err=True)
+        typer.echo("错误：--version 和 --path 只能给一个", err=True)
         raise typer.Exit(2)
     if path is not None:
         return _load_or_exit(settings, path)
@@ -268,6 +268,7 @@ def replay(
     """The decision a version would have made on this application, its facts derived again."""
     from approval.errors import ApprovalError
     from approval.rules import service
+    from approval.rules.explain import OUTCOME_LABELS
 
     settings = get_settings()
     with _database(settings) as db:
@@ -282,13 +283,16 @@ def replay(
                 ruleset.close()
         except ApprovalError as exc:
             raise _fail(exc) from None
+    stored = report["stored_decision"]
     typer.echo(
-        f"application {application_id}: stored {report['stored_decision']} "
-        f"(version {str(report['stored_version'])[:12]}); version "
-        f"{report['replayed_version'][:12]} decides {report['decision']}"
+        f"申请 {application_id}：当时的结论 {OUTCOME_LABELS.get(stored, stored or '尚未决定')}"
+        f"（版本 {str(report['stored_version'])[:12]}）；版本 "
+        f"{report['replayed_version'][:12]} 的决定："
+        f"{OUTCOME_LABELS.get(report['decision'], report['decision'])}"
     )
     for reason in report["reasons"]:
-        typer.echo(f"  {reason['rule_id']} [{reason['outcome']}] {reason['text']}")
+        outcome = OUTCOME_LABELS.get(reason["outcome"], reason["outcome"])
+        typer.echo(f"  {reason['rule_id']} [{outcome}] {reason['text']}")
 
 
 @rules_app.command("simulate")
@@ -320,7 +324,7 @@ def simulate(
             proposed = _in_force(db, settings, candidate, path)
             in_force = _in_force(db, settings, baseline, None)
             with Progress(transient=True, disable=as_json) as progress:
-                task = progress.add_task("simulating", total=None)
+                task = progress.add_task("模拟中", total=None)
 
                 def advance(done: int, total: int) -> None:
                     progress.update(task, completed=done, total=total)
@@ -340,8 +344,8 @@ def simulate(
         typer.echo(json.dumps(report, ensure_ascii=False, default=str))
         return
     typer.echo(
-        f"{report['applications']} applications; active {report['baseline_version'][:12]} -> "
-        f"candidate {report['candidate_version'][:12]}"
+        f"{report['applications']} 件申请；现行版本 {report['baseline_version'][:12]} -> "
+        f"候选版本 {report['candidate_version'][:12]}"
     )
     for verdict in report["before"]:
         b, a = report["before"][verdict], report["after"][verdict]
@@ -349,38 +353,37 @@ def simulate(
             f"  {verdict:24} {b['count']:7} ({b['rate']:.2%}) -> {a['count']:7} ({a['rate']:.2%})"
         )
     typer.echo(
-        f"{report['flipped']} would flip; {report['differs_from_stored_outcome']} differ from "
-        "the outcome stored at the time"
+        f"{report['flipped']} 件会改变决定；{report['differs_from_stored_outcome']} 件与当时存下的"
+        "结论不同"
     )
     not_recomputed = report["not_recomputed"]
     if not_recomputed["count"]:
-        reasons = ", ".join(f"{k} {v}" for k, v in not_recomputed["reasons"].items())
-        typer.echo(
-            f"{not_recomputed['count']} decided on their stored facts, "
-            f"not derived again ({reasons})"
-        )
+        reasons = "，".join(f"{k} {v}" for k, v in not_recomputed["reasons"].items())
+        typer.echo(f"{not_recomputed['count']} 件按当时存下的事实决定，没有重新推导（{reasons}）")
     for rule_id, directions in report["flips_by_rule"].items():
-        typer.echo(f"  {rule_id}: " + ", ".join(f"{d} {n}" for d, n in directions.items()))
+        typer.echo(f"  {rule_id}：" + "，".join(f"{d} {n}" for d, n in directions.items()))
     staff = report["staff"]
     typer.echo(
-        f"{staff['decided']} cases staff decided by hand: {staff['counts']['risky']} risky "
-        f"(candidate approves what staff rejected), {staff['counts']['tightening']} tightening, "
-        f"{staff['unchanged']} unchanged"
+        f"工作人员人工决定的 {staff['decided']} 件：{staff['counts']['risky']} 件有风险"
+        f"（候选版本会批准工作人员驳回的），{staff['counts']['tightening']} 件收紧，"
+        f"{staff['unchanged']} 件不变"
     )
+    classes = {"risky": "有风险", "tightening": "收紧"}
     for case in [*staff["risky"], *staff["tightening"]][:show]:
         typer.echo(
-            f"  {case['class']} {case['application_id']}: staff {case['staff_decision']}, "
-            f"candidate {case['candidate']} ({', '.join(case['caused_by']) or 'no rule fired'})"
+            f"  {classes.get(case['class'], case['class'])} {case['application_id']}："
+            f"工作人员 {case['staff_decision']}，候选版本 {case['candidate']}"
+            f"（{'，'.join(case['caused_by']) or '没有规则触发'}）"
         )
     for flip in report["flips"][:show]:
         typer.echo(
-            f"\n{flip['application_id']}: {flip['before']} -> {flip['after']} "
-            f"(caused by {', '.join(flip['caused_by']) or '-'})"
+            f"\n{flip['application_id']}：{flip['before']} -> {flip['after']}"
+            f"（起因：{'，'.join(flip['caused_by']) or '-'}）"
         )
-        typer.echo("  before:")
+        typer.echo("  之前：")
         for rule in flip["why_before"]:
             typer.echo("\n".join("    " + line for line in render_text(rule)))
-        typer.echo("  after:")
+        typer.echo("  之后：")
         for rule in flip["why_after"]:
             typer.echo("\n".join("    " + line for line in render_text(rule)))
 
@@ -396,12 +399,12 @@ def disagreements(limit: int = 50) -> None:
             rows = repository.disagreements(conn, None, limit)
     for row in rows:
         typer.echo(
-            f"{row.application_id}: active {row.active_version[:12]} {row.active_outcome} "
-            f"({', '.join(row.active_rules) or '-'}) / candidate {row.candidate_version[:12]} "
-            f"{row.candidate_outcome} ({', '.join(row.candidate_rules) or '-'})"
+            f"{row.application_id}：现行版本 {row.active_version[:12]} {row.active_outcome}"
+            f"（{'，'.join(row.active_rules) or '-'}）/ 候选版本 {row.candidate_version[:12]} "
+            f"{row.candidate_outcome}（{'，'.join(row.candidate_rules) or '-'}）"
         )
     if not rows:
-        typer.echo("no disagreements recorded")
+        typer.echo("没有记录到分歧")
 
 
 @rules_app.command("list")
@@ -418,7 +421,7 @@ def list_rules(path: PathOption = None) -> None:
         review = meta.review_by.isoformat() if meta.review_by else "-"
         typer.echo(
             f"{rule.id:24} {rule.outcome.value:24} {rule.title}  "
-            f"owner: {meta.owner or '-'}  review_by: {review}  source: {meta.source or '-'}"
+            f"负责：{meta.owner or '-'}  复核日期：{review}  依据：{meta.source or '-'}"
         )
 
 

@@ -48,7 +48,7 @@ def test_unknown_role_is_refused(environment: Path) -> None:
 def test_rules_check_passes_on_the_shipped_rules(environment: Path) -> None:
     result = runner.invoke(app, ["rules", "check"])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("ok: ")
+    assert result.output.startswith("通过：")
 
 
 def test_a_broken_rule_file_is_refused_with_file_and_line(

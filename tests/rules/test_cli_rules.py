@@ -49,7 +49,7 @@ def test_check_reports_lint_findings_with_both_rules(rules_copy: Path) -> None:
     )
     result = runner.invoke(app, ["rules", "check", "--path", str(rules_copy)])
     assert result.exit_code == 1
-    assert "1 finding(s) to look at" in result.output
+    assert "有 1 条检查结果要看" in result.output
     assert "R08-UNDER-16 (rules/identity.yaml:48)" in result.output
     assert "R08-AGE-16-17 (rules/identity.yaml:62)" in result.output
     assert "在 operator.age 为 15 时都会触发" in result.output
@@ -80,7 +80,7 @@ def test_check_refuses_a_placeholder_naming_no_fact_or_malformed(
     )
     result = runner.invoke(app, ["rules", "check", "--path", str(rules_copy)])
     assert result.exit_code == 2
-    assert "refused" in result.output
+    assert "已拒绝" in result.output
     assert f"rules/name.yaml:{line}:" in result.output
     assert says in result.output
 
@@ -89,21 +89,21 @@ def test_test_command_checks_a_reason_text_as_the_applicant_reads_it(rules_copy:
     _edit(rules_copy / "identity.yaml", "经营者{operator.age}周岁，未满16周岁", "经营者未满16周岁")
     failing = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
     assert failing.exit_code == 1
-    assert "reason text expected '经营者15周岁，未满16周岁" in failing.output
-    assert "actual '经营者未满16周岁" in failing.output
+    assert "理由文本应为 '经营者15周岁，未满16周岁" in failing.output
+    assert "实际为 '经营者未满16周岁" in failing.output
 
 
 def test_test_command_explains_a_failure_and_reports_coverage(rules_copy: Path) -> None:
     passing = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
     assert passing.exit_code == 0, passing.output
     cases = len(yaml.safe_load((rules_copy / "tests" / "cases.yaml").read_text())["cases"])
-    assert f"{cases} of {cases} cases passed" in passing.output
-    assert "condition branches exercised" in passing.output
+    assert f"{cases} 个用例中 {cases} 个通过" in passing.output
+    assert "条件分支已覆盖" in passing.output
     _edit(rules_copy / "identity.yaml", "operator.age < 16", "operator.age < 15")
     failing = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
     assert failing.exit_code == 1
-    assert "R08-UNDER-16 was expected to fire but stayed quiet" in failing.output
-    assert "expected decision: reject   actual: approve" in failing.output
+    assert "R08-UNDER-16 应当触发，实际没有触发" in failing.output
+    assert "应得决定：reject   实际：approve" in failing.output
     assert "不成立  经营者周岁年龄（按服务时钟） operator.age < 15   实际: 15" in failing.output
     assert "未触发原因: 经营者周岁年龄（按服务时钟） operator.age < 15（实际 15）" in failing.output
 
@@ -187,7 +187,7 @@ def test_propose_waive_approve_with_keys_explain_replay_and_rollback(
     version = approved.output.split("版本 ")[1].split()[0]
     replayed = runner.invoke(app, ["rules", "replay", created["id"], "--version", version])
     assert replayed.exit_code == 0, replayed.output
-    assert "decides manual_review" in replayed.output
+    assert "的决定：转人工" in replayed.output
 
     versions = runner.invoke(app, ["rules", "versions"])
     assert f"{version}  active" in versions.output
@@ -195,7 +195,7 @@ def test_propose_waive_approve_with_keys_explain_replay_and_rollback(
     assert "批准 李强" in versions.output
     old = next(line.split()[0] for line in versions.output.splitlines() if "retired" in line)
     diff = runner.invoke(app, ["rules", "diff", old, version])
-    assert "changed R06-FACE-UNCERTAIN" in diff.output
+    assert "修改规则 R06-FACE-UNCERTAIN" in diff.output
     assert "+when identity.face_match_score < 0.94" in diff.output
 
     rolled = runner.invoke(app, ["rules", "rollback", "--key", li, "--to", old])
@@ -231,7 +231,7 @@ def test_shadow_and_simulate_from_the_command_line(
     submit(client, keys["staff"], application_for("clean_owner"))
     simulated = runner.invoke(app, ["rules", "simulate", "--path", str(rules_copy)])
     assert simulated.exit_code == 0, simulated.output
-    assert "1 would flip" in simulated.output
+    assert "1 件会改变决定" in simulated.output
     assert "approve -> manual_review" in simulated.output
     proposed = runner.invoke(app, ["rules", "propose", "--path", str(rules_copy), "--key", wang])
     version = proposed.output.split("版本 ")[1].split("，")[0]
@@ -241,6 +241,6 @@ def test_shadow_and_simulate_from_the_command_line(
     assert created["decision"] == "approve"
     client.app.state.rules_live.poll_once()  # type: ignore[attr-defined]
     listed = runner.invoke(app, ["rules", "disagreements"])
-    assert f"{created['id']}: active" in listed.output
+    assert f"{created['id']}：现行版本" in listed.output
     assert "approve" in listed.output
     assert "manual_review" in listed.output

@@ -69,7 +69,7 @@ def test_serve_keeps_the_version_in_force_when_the_folder_is_broken(
         "APPROVAL_FILING_INTERVAL_SECONDS": "0",
     }
     first, log = _serve_once(tmp_path, env, "first", key)
-    assert f"version {first[:12]}" in log
+    assert f"版本 {first[:12]}" in log
 
     identity = rules / "identity.yaml"
     identity.write_text(
@@ -78,6 +78,6 @@ def test_serve_keeps_the_version_in_force_when_the_folder_is_broken(
     )
     again, log = _serve_once(tmp_path, env, "again", key)
     assert again == first
-    assert f"version {first[:12]} (in force, from the database)" in log
-    assert "has errors and is not used" in log
+    assert f"版本 {first[:12]}（现行版本，来自数据库）" in log
+    assert "有错误，没有使用" in log
     assert "rejekt" in log

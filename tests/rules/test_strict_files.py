@@ -258,8 +258,8 @@ def test_rules_list_shows_owner_and_review_date(rules_copy: Path) -> None:
     assert result.exit_code == 0, result.output
     line = next(x for x in result.output.splitlines() if x.startswith("R08-UNDER-16 "))
     assert "reject" in line
-    assert "owner: 登记注册科" in line
-    assert "review_by: 20" in line
+    assert "负责：登记注册科" in line
+    assert "复核日期：20" in line
 
 
 def test_rules_test_names_a_failing_case_by_file_and_line(rules_copy: Path) -> None:
@@ -270,7 +270,7 @@ def test_rules_test_names_a_failing_case_by_file_and_line(rules_copy: Path) -> N
     _edit(rules_copy / "identity.yaml", "operator.age < 16", "operator.age < 15")
     result = runner.invoke(app, ["rules", "test", "--path", str(rules_copy)])
     assert result.exit_code == 1
-    assert f"FAILED rules/tests/cases.yaml:{line} (case " in result.output
+    assert f"失败 rules/tests/cases.yaml:{line}（用例 " in result.output
     baseline, loaded = load_cases(rules_copy / "tests")
     assert (loaded[0].file, loaded[0].line) == ("rules/tests/cases.yaml", 3)
 
