@@ -177,6 +177,10 @@ def propose(
     )
     view = _view(change_id)
     _print_change(view)
+    if any(not g["passed"] and g["gate"] != "flips" for g in view["gates"]):
+        typer.echo("尚有关卡未通过：改正后用以下命令更新草稿（用例可用 --waive 豁免）：")
+        typer.echo(f"  miaopi rules edit {change_id}")
+        return
     typer.echo("另一位未参与编写的规则管理员阅读证据后批准：")
     typer.echo(f"  miaopi rules approve {change_id} --evidence {view['evidence_digest'][:16]}")
 

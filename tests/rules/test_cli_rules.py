@@ -144,6 +144,8 @@ def test_propose_waive_approve_with_keys_explain_replay_and_rollback(
     assert "作者：王芳" in proposed.output
     assert "修改规则 R06-FACE-UNCERTAIN" in proposed.output
     assert "关卡 regression" in proposed.output
+    assert "尚有关卡未通过" in proposed.output
+    assert "miaopi rules approve" not in proposed.output
     dropped = re.findall(r"^\s+([0-9a-f]{12}) R06-\S+ .* 被删除，未豁免$", proposed.output, re.M)
     assert len(dropped) == 2, proposed.output
 
