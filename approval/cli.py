@@ -29,8 +29,8 @@ def _rules_banner(settings: Settings) -> str:
     the folder cannot be used."""
     from approval.context import load_reference_data
     from approval.database import Database
-    from approval.engine.language import RuleFileError
-    from approval.engine.ruleset import Ruleset, ruleset_version
+    from approval.engine.language import RuleFileError, parse_rules_dir
+    from approval.engine.ruleset import ruleset_version
     from approval.kernel.rule_data import RuleDataError
     from approval.rules import service
 
@@ -41,8 +41,9 @@ def _rules_banner(settings: Settings) -> str:
     finally:
         db.dispose()
     try:
+        # read and checked, not compiled: the server compiles the version it runs
         load_reference_data(settings)
-        Ruleset.load(settings.rules_dir).close()
+        parse_rules_dir(settings.rules_dir)
         folder_error = None
     except (RuleFileError, RuleDataError) as exc:
         folder_error = str(exc)
@@ -69,11 +70,8 @@ def _rules_banner(settings: Settings) -> str:
                 "请用 `miaopi rules propose` 提出变更",
                 err=True,
             )
-    rules = service.load_files(files)
-    try:
-        return f"{len(rules.ruleset.rules)} 条规则，版本 {rules.ruleset.version[:12]}（{origin}）"
-    finally:
-        rules.ruleset.close()
+    version = service.version_of(files)
+    return f"{len(service.rules_of(version, files))} 条规则，版本 {version[:12]}（{origin}）"
 
 
 @app.command()

@@ -97,6 +97,8 @@ def _files(path: Path | None) -> dict[str, str]:
 
 
 def _print_change(view: dict[str, Any]) -> None:
+    from approval.rules.explain import render_diff
+
     evidence = view["evidence"]
     authors = "、".join(a["label"] or a["key_id"] for a in view["authors"])
     typer.echo(
@@ -105,19 +107,8 @@ def _print_change(view: dict[str, Any]) -> None:
     )
     if view["note"]:
         typer.echo(f"  说明：{view['note']}")
-    diff = evidence["diff"]
-    for rule_id in diff["added"]:
-        typer.echo(f"  新增规则 {rule_id}")
-    for rule_id in diff["removed"]:
-        typer.echo(f"  删除规则 {rule_id}")
-    for change in diff["changed"]:
-        typer.echo(f"  修改规则 {change['rule_id']}")
-        for line in change["changes"]:
-            typer.echo(f"      {line}")
-    for change in diff["other_files"]:
-        typer.echo(f"  修改文件 {change['file']}")
-        for line in change["changes"][:20]:
-            typer.echo(f"      {line}")
+    for line in render_diff(evidence["diff"], indent="  ", file_lines=20):
+        typer.echo(line)
     for finding in evidence["check"]["findings"]:
         typer.echo(f"  检查[{finding.get('severity', 'error')}] {finding['message']}")
     tests = evidence["tests"]

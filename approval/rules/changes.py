@@ -19,10 +19,9 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
-from approval.engine.ruleset import Ruleset
 from approval.kernel.rule_data import RuleDataError
 from approval.rules import gates, repository, service
-from approval.rules.cases import Case, CasesReport, load_cases, run_cases
+from approval.rules.cases import Case, load_cases, run_cases
 from approval.rules.errors import (
     ChangeBlocked,
     ChangeNotDraft,
@@ -62,12 +61,6 @@ def _cases(files: Mapping[str, str]) -> tuple[dict[str, Any], list[Case]]:
             ) from None
 
 
-def _run(
-    ruleset: Ruleset, baseline: dict[str, Any], cases: Sequence[dict[str, Any]]
-) -> CasesReport:
-    return run_cases(ruleset, baseline, cases)
-
-
 def compute_evidence(
     conn: Connection,
     files: Mapping[str, str],
@@ -78,10 +71,10 @@ def compute_evidence(
     base_version, base_files = service.stored_files(conn, _in_force(conn))
     with compiled(files) as candidate, compiled(base_files) as active:
         baseline, cases = _cases(files)
-        report = _run(candidate.ruleset, baseline, cases)
+        report = run_cases(candidate.ruleset, baseline, cases)
         base_baseline, base_cases = _cases(base_files)
-        pack = gates.passing_cases(_run(active.ruleset, base_baseline, base_cases))
-        pack_report = _run(candidate.ruleset, base_baseline, pack)
+        pack = gates.passing_cases(run_cases(active.ruleset, base_baseline, base_cases))
+        pack_report = run_cases(candidate.ruleset, base_baseline, pack)
         changes = service.diff(base_files, files)
         changed_rules = [*changes["added"], *(c["rule_id"] for c in changes["changed"])]
         # the staff cases at risk or tightened are listed up to the limit, all counted

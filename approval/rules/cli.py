@@ -199,6 +199,7 @@ def diff(
     """The rules added, removed and changed between two versions."""
     from approval.errors import ApprovalError
     from approval.rules import service
+    from approval.rules.explain import render_diff
 
     settings = get_settings()
     with _database(settings) as db:
@@ -214,18 +215,8 @@ def diff(
         except ApprovalError as exc:
             raise _fail(exc) from None
     report = service.diff(files[0], files[1])
-    for rule_id in report["added"]:
-        typer.echo(f"新增规则 {rule_id}")
-    for rule_id in report["removed"]:
-        typer.echo(f"删除规则 {rule_id}")
-    for change in report["changed"]:
-        typer.echo(f"修改规则 {change['rule_id']}")
-        for line in change["changes"]:
-            typer.echo(f"    {line}")
-    for change in report["other_files"]:
-        typer.echo(f"修改文件 {change['file']}")
-        for line in change["changes"][:40]:
-            typer.echo(f"    {line}")
+    for line in render_diff(report):
+        typer.echo(line)
     if not any(report.values()):
         typer.echo("没有差异")
 

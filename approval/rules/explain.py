@@ -229,3 +229,16 @@ def _show(value: Any) -> str:
     if isinstance(value, str):
         return f'"{value}"'
     return str(value)
+
+
+def render_diff(report: dict[str, Any], indent: str = "", file_lines: int = 40) -> list[str]:
+    """A diff between versions (``service.diff``) as lines of text: rule by rule, then files."""
+    lines = [f"{indent}新增规则 {rule_id}" for rule_id in report["added"]]
+    lines += [f"{indent}删除规则 {rule_id}" for rule_id in report["removed"]]
+    for change in report["changed"]:
+        lines.append(f"{indent}修改规则 {change['rule_id']}")
+        lines += [f"{indent}    {line}" for line in change["changes"]]
+    for change in report["other_files"]:
+        lines.append(f"{indent}修改文件 {change['file']}")
+        lines += [f"{indent}    {line}" for line in change["changes"][:file_lines]]
+    return lines

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,26 +11,12 @@ from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from approval.cli import app
-from approval.settings import PROJECT_ROOT, Settings, get_settings
+from approval.settings import Settings
 from tests.conftest import submit
 from tests.fixtures import application_for
 from tests.supervision.support import rule_admin_key
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def rules_copy(
-    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    rules = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", rules)
-    monkeypatch.setenv("APPROVAL_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("APPROVAL_FIXED_TODAY", "2026-11-26")
-    monkeypatch.setenv("APPROVAL_SIGNING_KEY_PATH", str(settings.signing_key_path))
-    get_settings.cache_clear()
-    yield rules
-    get_settings.cache_clear()
 
 
 def _edit(path: Path, old: str, new: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from approval.kernel.rule_data import RuleDataError
 from approval.kernel.yaml_strict import YamlRefused, compose_strict, load_strict
 from approval.names.analysis import load_name_lexicon
 from approval.rules.cases import load_cases
-from approval.settings import PROJECT_ROOT, Settings, get_settings
+from approval.settings import PROJECT_ROOT
 from tests.engine.conftest import write_rules
 
 runner = CliRunner()
@@ -33,20 +32,6 @@ GOOD = """rules:
     outcome: reject
     reason: {code: AGE, text: 太小, basis: 《民法典》第十七条}
 """
-
-
-@pytest.fixture
-def rules_copy(
-    tmp_path: Path, settings: Settings, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Path]:
-    rules = tmp_path / "rules"
-    shutil.copytree(PROJECT_ROOT / "rules", rules)
-    monkeypatch.setenv("APPROVAL_DATABASE_URL", settings.database_url)
-    monkeypatch.setenv("APPROVAL_FIXED_TODAY", "2026-11-26")
-    monkeypatch.setenv("APPROVAL_SIGNING_KEY_PATH", str(settings.signing_key_path))
-    get_settings.cache_clear()
-    yield rules
-    get_settings.cache_clear()
 
 
 def _edit(path: Path, old: str, new: str) -> None:
